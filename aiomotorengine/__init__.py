@@ -1,0 +1,118 @@
+"""aiomotorengine: an asyncio object-document mapper for MongoDB on PyMongo's async API.
+
+::
+
+    from aiomotorengine import Document, StringField, IntField, connect
+
+    class User(Document):
+        name = StringField(required=True)
+        age = IntField()
+
+    connect("app", host="mongodb://localhost:27017/")
+    user = await User.objects.create(name="Ada", age=36)
+"""
+
+from pymongo import ASCENDING, DESCENDING
+
+from aiomotorengine.connection import (
+    ContextQuery,
+    Database,
+    connect,
+    disconnect,
+    get_connection,
+    register_connection,
+    set_default_connection,
+    switch_connection,
+    unregister_connection,
+)
+from aiomotorengine.document import Document, EmbeddedDocument
+from aiomotorengine.errors import (
+    AioMotorEngineError,
+    ConnectionError,
+    DocumentDeletedError,
+    FieldNotLoadedError,
+    InvalidDocumentError,
+    InvalidQueryError,
+    LoadReferencesRequiredError,
+    MultipleObjectsReturned,
+    UniqueKeyViolationError,
+)
+from aiomotorengine.fields import (
+    BaseField,
+    BinaryField,
+    BooleanField,
+    DanglingReference,
+    DateTimeField,
+    DecimalField,
+    EmailField,
+    EmbeddedDocumentField,
+    FloatField,
+    HashedPassword,
+    IntField,
+    JsonField,
+    LineStringField,
+    ListField,
+    ObjectIdField,
+    PasswordField,
+    PointField,
+    PolygonField,
+    ReferenceField,
+    StringField,
+    URLField,
+    UUIDField,
+)
+from aiomotorengine.query import Q
+from aiomotorengine.queryset import QuerySet, UpdateResult
+
+__version__ = "2.0.0.dev0"
+
+__all__ = [
+    "ASCENDING",
+    "DESCENDING",
+    "AioMotorEngineError",
+    "BaseField",
+    "BinaryField",
+    "BooleanField",
+    "ConnectionError",
+    "ContextQuery",
+    "DanglingReference",
+    "Database",
+    "DateTimeField",
+    "DecimalField",
+    "Document",
+    "DocumentDeletedError",
+    "EmailField",
+    "EmbeddedDocument",
+    "EmbeddedDocumentField",
+    "FieldNotLoadedError",
+    "FloatField",
+    "HashedPassword",
+    "IntField",
+    "InvalidDocumentError",
+    "InvalidQueryError",
+    "JsonField",
+    "LineStringField",
+    "ListField",
+    "LoadReferencesRequiredError",
+    "MultipleObjectsReturned",
+    "ObjectIdField",
+    "PasswordField",
+    "PointField",
+    "PolygonField",
+    "Q",
+    "QuerySet",
+    "ReferenceField",
+    "StringField",
+    "URLField",
+    "UUIDField",
+    "UniqueKeyViolationError",
+    "UpdateResult",
+    "__version__",
+    "connect",
+    "disconnect",
+    "get_connection",
+    "register_connection",
+    "set_default_connection",
+    "switch_connection",
+    "unregister_connection",
+]

@@ -1,0 +1,364 @@
+"""``Document`` and ``EmbeddedDocument``: declaration, hydration, validation, change tracking.
+
+A loaded document keeps the raw SON the driver returned (``_raw``) and converts a field only
+when it is first read (``_values`` caches it). Saving compares what was read or assigned with
+the raw SON and sends only the difference, so keys the model does not know and fields a
+projection did not load are never touched.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from aiomotorengine.errors import FieldNotLoadedError, InvalidDocumentError
+from aiomotorengine.fields.base_field import MISSING, BaseField
+from aiomotorengine.fields.object_id_field import ObjectIdField
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from aiomotorengine.queryset import QuerySet
+
+__all__ = ["BaseDocument", "Document", "EmbeddedDocument", "get_document"]
+
+D = TypeVar("D", bound="Document")
+
+_document_registry: dict[str, type[BaseDocument]] = {}
+
+
+def get_document(name: str) -> type[BaseDocument]:
+    """The document class registered under ``name`` (class name or ``module.ClassName``)."""
+    try:
+        return _document_registry[name]
+    except KeyError:
+        raise LookupError(f"no document class named {name!r} is defined") from None
+
+
+class DocumentMetaclass(type):
+    """Collects the field descriptors once per class and precomputes the per-class maps."""
+
+    def __new__(
+        mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
+    ) -> DocumentMetaclass:
+        cls: Any = super().__new__(mcs, name, bases, namespace, **kwargs)
+        fields: dict[str, BaseField[Any]] = {}
+        for base in reversed(cls.__mro__[1:]):
+            fields.update(getattr(base, "_fields", {}))
+        for attribute, value in namespace.items():
+            if isinstance(value, BaseField):
+                fields[attribute] = value
+
+        by_db_field: dict[str, BaseField[Any]] = {}
+        for attribute, field in fields.items():
+            other = by_db_field.get(field.db_field)
+            if other is not None:
+                raise TypeError(
+                    f"{name}: fields {other.name!r} and {attribute!r} both use "
+                    f"db_field {field.db_field!r}"
+                )
+            by_db_field[field.db_field] = field
+
+        cls._fields = fields
+        cls._fields_by_db_field = by_db_field
+        cls._required_fields = tuple(f for f in fields.values() if f.required)
+        cls._save_hook_fields = tuple(f for f in fields.values() if f.has_save_hook)
+        cls._query_cache = {}
+        if "__collection__" not in namespace and cls._has_collection:
+            cls.__collection__ = name
+        alias = namespace.get("__alias__") or namespace.get("__connection__")
+        if alias is not None:
+            cls.__alias__ = alias
+        _document_registry[name] = cls
+        _document_registry[f"{cls.__module__}.{name}"] = cls
+        return cls  # type: ignore[no-any-return]
+
+
+class BaseDocument(metaclass=DocumentMetaclass):
+    """What documents and embedded documents share."""
+
+    _fields: ClassVar[dict[str, BaseField[Any]]] = {}
+    _fields_by_db_field: ClassVar[dict[str, BaseField[Any]]] = {}
+    _required_fields: ClassVar[tuple[BaseField[Any], ...]] = ()
+    _save_hook_fields: ClassVar[tuple[BaseField[Any], ...]] = ()
+    _query_cache: ClassVar[dict[str, Any]] = {}
+    _has_collection: ClassVar[bool] = False
+
+    # Instance state (in ``__dict__``; the leading underscore keeps it out of the SON).
+    _raw: dict[str, Any]
+    _values: dict[str, Any]
+    _loaded: frozenset[str] | None
+    _persisted: bool
+    _alias: str | None
+
+    def __init__(self, **kwargs: Any) -> None:
+        state = self.__dict__
+        state["_raw"] = {}
+        state["_values"] = values = {}
+        state["_loaded"] = None
+        state["_persisted"] = False
+        state["_alias"] = None
+        for name, field in self._fields.items():
+            if name in kwargs:
+                value = kwargs.pop(name)
+                values[name] = None if value is None else field.check(self, value)
+            else:
+                values[name] = field.get_default()
+        for name, value in kwargs.items():
+            setattr(self, name, value)
+
+    @classmethod
+    def from_son(
+        cls,
+        son: dict[str, Any],
+        *,
+        loaded: frozenset[str] | None = None,
+        alias: str | None = None,
+    ) -> Self:
+        """Wrap a raw document from MongoDB; fields convert when first read.
+
+        ``loaded`` names the fields a projection loaded (``None``: all of them).
+        """
+        document = cls.__new__(cls)
+        document.__dict__.update(
+            _raw=son, _values={}, _loaded=loaded, _persisted=True, _alias=alias
+        )
+        return document
+
+    def _load_field(self, field: BaseField[Any]) -> Any:
+        raw = self._raw.get(field.db_field, MISSING)
+        if raw is MISSING:
+            loaded = self._loaded
+            if loaded is not None and field.name not in loaded:
+                raise FieldNotLoadedError(
+                    f"{type(self).__name__}.{field.name} was not loaded by the query's "
+                    f"projection (only()/exclude()); query it to read it"
+                )
+            value = field.get_default() if self._persisted else None
+        elif raw is None:
+            value = None
+        else:
+            value = field.from_son(raw)
+        self._values[field.name] = value
+        return value
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached when normal lookup fails: keys the model does not declare, or a field
+        # whose descriptor raised an AttributeError subclass (not loaded): raise it again.
+        field = type(self)._fields.get(name)
+        if field is not None:
+            return field.__get__(self, type(self))
+        if not name.startswith("_"):
+            raw = self.__dict__.get("_raw")
+            if raw is not None and name in raw:
+                value = copy.deepcopy(raw[name])
+                self.__dict__[name] = value
+                return value
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _dynamic_items(self) -> Iterator[tuple[str, Any]]:
+        """Attributes assigned or read that the model does not declare."""
+        for name, value in self.__dict__.items():
+            if not name.startswith("_"):
+                yield name, value
+
+    # --- validation ----------------------------------------------------------------------
+    def validate(self) -> bool:
+        """Validate every field; raise ``InvalidDocumentError`` naming model, field and value."""
+        self._validate(all_fields=True)
+        return True
+
+    def _validate(self, *, all_fields: bool) -> None:
+        values = self._values
+        for name, field in self._fields.items():
+            if name in values:
+                value = values[name]
+            elif all_fields and not self._persisted:
+                value = None
+            else:
+                continue  # never read nor assigned: the stored value is not ours to judge
+            if value is None or field.is_empty(value):
+                if field.required:
+                    raise InvalidDocumentError(
+                        f"{type(self).__name__}.{name} is required",
+                        model=type(self).__name__,
+                        field=name,
+                        value=value,
+                    )
+                if value is None:
+                    continue
+            values[name] = field.check(self, value)
+
+    # --- SON -----------------------------------------------------------------------------
+    def to_son(self) -> dict[str, Any]:
+        """The whole document as BSON-ready SON (stored keys unknown to the model included)."""
+        values = self._values
+        son: dict[str, Any] = {}
+        raw = self._raw
+        for name, field in self._fields.items():
+            db_field = field.db_field
+            value = values.get(name, MISSING)
+            if value is MISSING:
+                if db_field in raw:
+                    son[db_field] = raw[db_field]
+            elif value is not None:
+                son[db_field] = field.to_son(value)
+        for key, value in raw.items():
+            if key not in son and key not in self._fields_by_db_field:
+                son[key] = value
+        for name, value in self._dynamic_items():
+            son[name] = copy.deepcopy(value)
+        return son
+
+    def _delta(self, prefix: str, sets: dict[str, Any], unsets: dict[str, Any]) -> None:
+        """Collect ``$set``/``$unset`` entries for what differs from the stored SON."""
+        raw = self._raw
+        fields = self._fields
+        for name, value in self._values.items():
+            field = fields[name]
+            key = field.db_field
+            stored = raw.get(key, MISSING)
+            if value is None:
+                if stored is not MISSING:
+                    unsets[prefix + key] = ""
+                continue
+            if isinstance(value, BaseDocument) and value._raw is stored:
+                # The embedded document was loaded from there: send its changes as paths.
+                value._delta(f"{prefix}{key}.", sets, unsets)
+                continue
+            son = field.to_son(value)
+            if stored is MISSING or son != stored or type(son) is not type(stored):
+                sets[prefix + key] = son
+        for name, value in self._dynamic_items():
+            stored = raw.get(name, MISSING)
+            if stored is MISSING or value != stored:
+                sets[prefix + name] = copy.deepcopy(value)
+
+    def _mark_saved(self, son: dict[str, Any]) -> None:
+        """Make ``son`` the stored state (after a successful write)."""
+        self.__dict__["_raw"] = son
+        self.__dict__["_persisted"] = True
+        for name, value in self._values.items():
+            key = self._fields[name].db_field
+            if isinstance(value, BaseDocument) and isinstance(son.get(key), dict):
+                value._mark_saved(son[key])
+            elif isinstance(value, list):
+                stored = son.get(key)
+                if isinstance(stored, list):
+                    for item, item_son in zip(value, stored, strict=False):
+                        if isinstance(item, BaseDocument) and isinstance(item_son, dict):
+                            item._mark_saved(item_son)
+
+    def _apply_save_hooks(self, creating: bool) -> None:
+        for field in self._save_hook_fields:
+            current = self._values.get(field.name, MISSING)
+            if current is MISSING:
+                current = getattr(self, field.name)
+            value = field.value_on_save(self, current, creating)
+            if value is not current:
+                self._values[field.name] = value
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+
+class _QuerySetDescriptor:
+    """``Model.objects``: a fresh queryset bound to the model on every access."""
+
+    def __get__(self, instance: object, owner: type[D]) -> QuerySet[D]:
+        if instance is not None:
+            raise AttributeError("objects is reached through the model class, not an instance")
+        from aiomotorengine.queryset import QuerySet
+
+        return QuerySet(owner)
+
+
+class Document(BaseDocument):
+    """A model stored in its own collection.
+
+    ``__collection__`` names it (default: the class name); ``__alias__`` (or
+    ``__connection__``) picks the connection; ``__lazy__ = False`` loads references eagerly::
+
+        class User(Document):
+            __collection__ = "users"
+            name = StringField(required=True)
+
+        user = await User.objects.create(name="Ada")
+    """
+
+    __collection__: ClassVar[str]
+    __alias__: ClassVar[str | None] = None
+    __lazy__: ClassVar[bool] = True
+    _has_collection: ClassVar[bool] = True
+
+    objects: ClassVar[_QuerySetDescriptor] = _QuerySetDescriptor()
+
+    _id = ObjectIdField(db_field="_id")
+
+    @property
+    def id(self) -> Any:
+        """The document's ``_id`` (``None`` until it is inserted)."""
+        return self._id
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if type(self) is not type(other):
+            return NotImplemented
+        mine = self._id
+        return mine is not None and mine == other._id
+
+    def __hash__(self) -> int:
+        identifier = self._id
+        return hash(identifier) if identifier is not None else id(self)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} _id={self._id!r}>"
+
+    def using(self, alias: str) -> Self:
+        """Run this document's ``save``/``delete``/``reload`` on connection ``alias``."""
+        self.__dict__["_alias"] = alias
+        return self
+
+    async def save(self, alias: str | None = None) -> Self:
+        """Insert the document, or send what changed since it was loaded ($set/$unset).
+
+        Validates first and writes nothing when validation fails. Returns the document.
+        """
+        from aiomotorengine.queryset import save_document
+
+        return await save_document(self, alias)
+
+    async def delete(self, alias: str | None = None) -> int:
+        """Delete the document; returns how many were deleted (0 or 1)."""
+        from aiomotorengine.queryset import delete_document
+
+        return await delete_document(self, alias)
+
+    async def reload(self, alias: str | None = None) -> Self:
+        """Refresh every field from the database, dropping unsaved changes."""
+        from aiomotorengine.queryset import reload_document
+
+        return await reload_document(self, alias)
+
+    async def load_references(self, fields: list[str] | None = None) -> Self:
+        """Load lazy references (all, or those named) with one query per collection."""
+        from aiomotorengine.queryset import load_references
+
+        await load_references([self], fields)
+        return self
+
+
+class EmbeddedDocument(BaseDocument):
+    """A document stored inside another one (no collection, no ``_id``)."""
+
+    def __eq__(self, other: object) -> bool:
+        if type(self) is not type(other):
+            return NotImplemented
+        return self.to_son() == other.to_son()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.to_son()!r}>"

@@ -1,0 +1,97 @@
+"""The one exception hierarchy of aiomotorengine.
+
+Every message names what went wrong in terms of the user's model: the model, the field and the
+offending value. Credentials and password values never appear in a message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AioMotorEngineError",
+    "ConnectionError",
+    "DocumentDeletedError",
+    "FieldNotLoadedError",
+    "InvalidDocumentError",
+    "InvalidQueryError",
+    "LoadReferencesRequiredError",
+    "MultipleObjectsReturned",
+    "UniqueKeyViolationError",
+]
+
+# How much of an offending value a message shows.
+_MAX_VALUE_REPR = 120
+
+
+def describe_value(value: Any) -> str:
+    """A short, safe representation of a user value for an error message."""
+    text = repr(value)
+    if len(text) > _MAX_VALUE_REPR:
+        text = text[: _MAX_VALUE_REPR - 3] + "..."
+    return text
+
+
+class AioMotorEngineError(Exception):
+    """Base class of every error raised by aiomotorengine itself."""
+
+
+class ConnectionError(AioMotorEngineError):
+    """A connection alias is unknown, misconfigured or registered twice with other settings."""
+
+
+class InvalidDocumentError(AioMotorEngineError, ValueError):
+    """A document or a field value failed validation; nothing was written.
+
+    ``model``, ``field`` and ``value`` say what failed (``value`` is ``None`` for secrets).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        model: str | None = None,
+        field: str | None = None,
+        value: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.model = model
+        self.field = field
+        self.value = value
+
+
+class InvalidQueryError(AioMotorEngineError, ValueError):
+    """A filter, sort or projection names an unknown field or operator, or has a bad value."""
+
+
+class FieldNotLoadedError(AioMotorEngineError, AttributeError):
+    """A field was read that the query's projection (``only``/``exclude``) did not load."""
+
+
+class LoadReferencesRequiredError(AioMotorEngineError, AttributeError):
+    """A lazy reference was read before ``await doc.load_references()`` loaded it."""
+
+
+class MultipleObjectsReturned(AioMotorEngineError, LookupError):
+    """``get()`` matched more than one document."""
+
+
+class DocumentDeletedError(AioMotorEngineError, LookupError):
+    """``save()`` or ``reload()`` of a document whose database copy no longer exists."""
+
+
+class UniqueKeyViolationError(AioMotorEngineError, ValueError):
+    """A write would duplicate a value of a unique index (server error code 11000)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        model: str | None = None,
+        fields: tuple[str, ...] = (),
+        key_value: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.model = model
+        self.fields = fields
+        self.key_value = key_value or {}

@@ -1,0 +1,206 @@
+"""``BaseField``: the descriptor every field derives from."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
+
+from aiomotorengine.errors import InvalidDocumentError, InvalidQueryError, describe_value
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from aiomotorengine.document import BaseDocument
+
+__all__ = ["MISSING", "BaseField"]
+
+T = TypeVar("T")
+
+
+class _Missing:
+    """Marks "no value": a key absent from a document, as opposed to ``None``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+_creation_order = itertools.count()
+
+
+class BaseField(Generic[T]):
+    """Base of all fields. Subclass it for a custom field and override ``is_empty``,
+    ``validate``, ``to_son``, ``from_son`` (and ``to_query`` for filters)::
+
+        class UpperField(StringField):
+            def to_son(self, value):
+                return None if value is None else value.upper()
+
+    Arguments: ``db_field`` (the key in MongoDB, default the attribute name), ``default`` (a
+    value or a callable; mutable values are copied per instance), ``required`` (``is_empty``
+    values fail validation), ``on_save`` (``lambda doc, creating: value``, called right before
+    sending; its result becomes the field's value), ``unique`` and ``sparse`` (index options).
+    """
+
+    #: Expected Python types, used by the default ``validate`` and by error messages.
+    python_types: ClassVar[tuple[type, ...]] = (object,)
+    #: True when ``from_son``/``to_son`` return the value unchanged (lets containers skip calls).
+    is_identity: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        db_field: str | None = None,
+        default: Any = None,
+        required: bool = False,
+        on_save: Callable[[Any, bool], Any] | None = None,
+        unique: bool | None = None,
+        sparse: bool = False,
+    ) -> None:
+        self.db_field: str = db_field or ""
+        self.name: str = ""
+        self.default = default
+        self.required = required
+        self.on_save = on_save
+        self.unique = bool(unique)
+        self.sparse = sparse
+        self.creation_order = next(_creation_order)
+        self.owner_name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.db_field = self.db_field or name
+        self.owner_name = owner.__name__
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.owner_name}.{self.name}>"
+
+    # --- descriptor protocol -------------------------------------------------------------
+    @overload
+    def __get__(self, instance: None, owner: type) -> Self: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type) -> T | None: ...
+
+    def __get__(self, instance: object | None, owner: type) -> Self | T | None:
+        if instance is None:
+            return self
+        try:
+            return instance._values[self.name]  # type: ignore[attr-defined, no-any-return]
+        except KeyError:
+            return instance._load_field(self)  # type: ignore[attr-defined, no-any-return]
+
+    def __set__(self, instance: BaseDocument, value: T | None) -> None:
+        if value is not None:
+            value = self.check(instance, value)
+        instance._values[self.name] = value
+
+    # --- validation ----------------------------------------------------------------------
+    def coerce(self, value: Any) -> Any:
+        """Turn an accepted input form into the field's Python type (e.g. ``str`` -> ``UUID``)."""
+        return value
+
+    def validate(self, value: Any) -> bool:
+        """Whether ``value`` is acceptable (``None`` always is; ``required`` is checked apart)."""
+        return value is None or isinstance(value, self.python_types)
+
+    def describe(self) -> str:
+        """What the field expects, for error messages."""
+        return " or ".join(t.__name__ for t in self.python_types)
+
+    def is_empty(self, value: Any) -> bool:
+        """Whether ``value`` counts as no value for ``required``."""
+        return value is None
+
+    def check(self, instance: Any, value: Any) -> Any:
+        """Coerce and validate a non-``None`` value, raising ``InvalidDocumentError`` naming
+        the model, the field and the value."""
+        try:
+            value = self.coerce(value)
+            valid = self.validate(value)
+        except (TypeError, ValueError, ArithmeticError):
+            valid = False
+        if not valid:
+            raise self.invalid(instance, value)
+        return value
+
+    def invalid(self, instance: Any, value: Any, reason: str | None = None) -> InvalidDocumentError:
+        model = _model_name(instance, self)
+        reason = reason or f"expected {self.describe()}"
+        return InvalidDocumentError(
+            f"{model}.{self.name}: invalid value {self.safe_repr(value)} ({reason})",
+            model=model,
+            field=self.name,
+            value=value,
+        )
+
+    def safe_repr(self, value: Any) -> str:
+        """How a value of this field may appear in a message (secrets override this)."""
+        return describe_value(value)
+
+    def get_default(self) -> Any:
+        default = self.default
+        if callable(default):
+            return default()
+        if isinstance(default, (list, dict, set)):
+            return type(default)(default)
+        return default
+
+    # --- conversion ----------------------------------------------------------------------
+    def to_son(self, value: Any) -> Any:
+        """The BSON-ready form of a (valid) Python value."""
+        return value
+
+    def from_son(self, value: Any) -> Any:
+        """The Python value of a stored BSON value; must not share mutable state with it."""
+        return value
+
+    def to_query(self, value: Any) -> Any:
+        """The BSON form of a filter value: converted by this field, never an operator."""
+        if isinstance(value, (dict, list, tuple, set)) and not self.accepts_container(value):
+            raise InvalidQueryError(
+                f"{self.owner_name}.{self.name}: a filter value must be {self.describe()}, "
+                f"got {type(value).__name__} {describe_value(value)}"
+            )
+        if value is None:
+            return None
+        try:
+            value = self.coerce(value)
+            valid = self.validate(value)
+        except (TypeError, ValueError, ArithmeticError):
+            valid = False
+        if not valid:
+            raise InvalidQueryError(
+                f"{self.owner_name}.{self.name}: cannot filter on {self.safe_repr(value)} "
+                f"(expected {self.describe()})"
+            )
+        return self.to_son(value)
+
+    def accepts_container(self, value: Any) -> bool:
+        """Whether a dict/list value is a legitimate filter value for this field."""
+        return False
+
+    # --- save hooks ----------------------------------------------------------------------
+    @property
+    def has_save_hook(self) -> bool:
+        return self.on_save is not None
+
+    def value_on_save(self, document: Any, value: Any, creating: bool) -> Any:
+        """The value to send when the document is saved (``on_save`` by default)."""
+        if self.on_save is not None:
+            return self.on_save(document, creating)
+        return value
+
+    # --- embedded navigation (query compilation, projections) ----------------------------
+    def sub_fields(self) -> dict[str, BaseField[Any]] | None:
+        """The fields reachable with ``field__sub`` (embedded documents), else ``None``."""
+        return None
+
+
+def _model_name(instance: Any, field: BaseField[Any]) -> str:
+    if instance is None:
+        return field.owner_name
+    return type(instance).__name__

@@ -1,0 +1,56 @@
+"""``DateTimeField``."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from aiomotorengine.fields.base_field import BaseField
+
+__all__ = ["DateTimeField"]
+
+
+def _utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+class DateTimeField(BaseField[datetime.datetime]):
+    """A ``datetime``. MongoDB keeps milliseconds, so values are truncated to milliseconds
+    when assigned (what you read is what is stored).
+
+    ``auto_now_on_insert`` sets the current UTC time when the document is inserted (if no value
+    was given); ``auto_now_on_update`` sets it on every save. A loaded value reads back as
+    stored; with ``connect(..., tz_aware=True)`` it comes back timezone-aware (UTC)::
+
+        created = DateTimeField(auto_now_on_insert=True)
+        updated = DateTimeField(auto_now_on_update=True)
+    """
+
+    python_types = (datetime.datetime,)
+
+    def __init__(
+        self,
+        auto_now_on_insert: bool = False,
+        auto_now_on_update: bool = False,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.auto_now_on_insert = auto_now_on_insert
+        self.auto_now_on_update = auto_now_on_update
+
+    def coerce(self, value: Any) -> Any:
+        if isinstance(value, datetime.datetime) and value.microsecond % 1000:
+            return value.replace(microsecond=value.microsecond - value.microsecond % 1000)
+        return value
+
+    @property
+    def has_save_hook(self) -> bool:
+        return self.auto_now_on_insert or self.auto_now_on_update or self.on_save is not None
+
+    def value_on_save(self, document: Any, value: Any, creating: bool) -> Any:
+        if self.on_save is not None:
+            value = self.on_save(document, creating)
+        if self.auto_now_on_update or (creating and self.auto_now_on_insert and value is None):
+            value = self.coerce(_utcnow())
+        return value

@@ -1,0 +1,72 @@
+"""``DecimalField``: stored as ``Decimal128`` so the server compares numerically."""
+
+from __future__ import annotations
+
+import decimal
+from typing import Any
+
+from bson.decimal128 import Decimal128
+
+from aiomotorengine.fields.base_field import BaseField
+from aiomotorengine.fields.int_field import _bounded
+
+__all__ = ["DecimalField"]
+
+
+class DecimalField(BaseField[decimal.Decimal]):
+    """A ``decimal.Decimal`` rounded to ``precision`` places with ``rounding``.
+
+    Stored as BSON ``Decimal128`` (sorts and compares as a number on the server); documents
+    written by aiomotorengine 0.x, which stored strings, still load.
+    """
+
+    python_types = (decimal.Decimal,)
+
+    def __init__(
+        self,
+        min_value: Any = None,
+        max_value: Any = None,
+        precision: int = 2,
+        rounding: str = decimal.ROUND_HALF_UP,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.min_value = None if min_value is None else decimal.Decimal(str(min_value))
+        self.max_value = None if max_value is None else decimal.Decimal(str(max_value))
+        self.precision = precision
+        self.rounding = rounding
+        self._quantum = decimal.Decimal(1).scaleb(-precision)
+
+    def coerce(self, value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, Decimal128):
+            value = value.to_decimal()
+        elif isinstance(value, (int, float, str)):
+            value = decimal.Decimal(str(value).strip())
+        if isinstance(value, decimal.Decimal) and value.is_finite():
+            return value.quantize(self._quantum, rounding=self.rounding)
+        return value
+
+    def validate(self, value: Any) -> bool:
+        if value is None:
+            return True
+        if not isinstance(value, decimal.Decimal) or not value.is_finite():
+            return False
+        if self.min_value is not None and value < self.min_value:
+            return False
+        return self.max_value is None or value <= self.max_value
+
+    def describe(self) -> str:
+        return _bounded("a finite decimal", self.min_value, self.max_value)
+
+    def to_son(self, value: Any) -> Any:
+        return Decimal128(value)
+
+    def from_son(self, value: Any) -> Any:
+        if isinstance(value, Decimal128):
+            return value.to_decimal()
+        if isinstance(value, (str, int, float)):  # the 0.x string form, or a plain number
+            return self.coerce(value)
+        return value

@@ -1,0 +1,82 @@
+"""``EmbeddedDocumentField``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from aiomotorengine.errors import InvalidDocumentError, InvalidQueryError, describe_value
+from aiomotorengine.fields.base_field import BaseField
+
+if TYPE_CHECKING:
+    from aiomotorengine.document import BaseDocument
+
+__all__ = ["EmbeddedDocumentField"]
+
+E = TypeVar("E", bound="BaseDocument")
+
+
+class EmbeddedDocumentField(BaseField[E], Generic[E]):
+    """A sub-document described by an ``EmbeddedDocument`` (or ``Document``) class, given as
+    the class or its name. Changes inside it are saved as dotted ``$set`` paths::
+
+        address = EmbeddedDocumentField(Address)
+        comments = ListField(EmbeddedDocumentField("Comment"))
+    """
+
+    def __init__(self, embedded_document_type: type[E] | str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._embedded_type = embedded_document_type
+
+    @property
+    def embedded_type(self) -> type[E]:
+        """The embedded document class (a name is resolved on first use)."""
+        if isinstance(self._embedded_type, str):
+            from aiomotorengine.document import get_document
+
+            self._embedded_type = get_document(self._embedded_type)  # type: ignore[assignment]
+        return self._embedded_type  # type: ignore[return-value]
+
+    def describe(self) -> str:
+        name = self._embedded_type
+        return f"a {name if isinstance(name, str) else name.__name__} instance"
+
+    def coerce(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return self.embedded_type(**value)
+        return value
+
+    def validate(self, value: Any) -> bool:
+        return value is None or isinstance(value, self.embedded_type)
+
+    def check(self, instance: Any, value: Any) -> Any:
+        value = super().check(instance, value)
+        try:
+            value._validate(all_fields=not value._persisted)
+        except InvalidDocumentError as error:
+            model = type(instance).__name__ if instance is not None else self.owner_name
+            raise InvalidDocumentError(
+                f"{model}.{self.name}: {error}", model=model, field=self.name, value=error.value
+            ) from None
+        return value
+
+    def to_son(self, value: Any) -> Any:
+        return value.to_son()
+
+    def from_son(self, value: Any) -> Any:
+        return self.embedded_type.from_son(value)
+
+    def to_query(self, value: Any) -> Any:
+        from aiomotorengine.document import BaseDocument
+
+        if isinstance(value, BaseDocument) and isinstance(value, self.embedded_type):
+            return value.to_son()
+        if value is None:
+            return None
+        raise InvalidQueryError(
+            f"{self.owner_name}.{self.name}: a filter value must be {self.describe()}, got "
+            f"{describe_value(value)} (filter on sub-fields with {self.name}__<field>, or pass "
+            f"a raw query dict)"
+        )
+
+    def sub_fields(self) -> dict[str, BaseField[Any]] | None:
+        return self.embedded_type._fields

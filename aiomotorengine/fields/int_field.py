@@ -1,0 +1,49 @@
+"""``IntField``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiomotorengine.fields.base_field import BaseField
+
+__all__ = ["IntField"]
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+class IntField(BaseField[int]):
+    """An integer (64-bit in MongoDB), optionally bounded by ``min_value``/``max_value``."""
+
+    python_types = (int,)
+    is_identity = True
+
+    def __init__(
+        self, min_value: int | None = None, max_value: int | None = None, *args: Any, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.min_value = min_value
+        self.max_value = max_value
+
+    def validate(self, value: Any) -> bool:
+        if value is None:
+            return True
+        if not isinstance(value, int) or isinstance(value, bool):
+            return False
+        if not _INT64_MIN <= value <= _INT64_MAX:
+            return False
+        if self.min_value is not None and value < self.min_value:
+            return False
+        return self.max_value is None or value <= self.max_value
+
+    def describe(self) -> str:
+        return _bounded("int", self.min_value, self.max_value)
+
+
+def _bounded(kind: str, low: Any, high: Any) -> str:
+    if low is not None and high is not None:
+        return f"{kind} between {low} and {high}"
+    if low is not None:
+        return f"{kind} >= {low}"
+    if high is not None:
+        return f"{kind} <= {high}"
+    return kind

@@ -1,0 +1,63 @@
+"""``JsonField``: any JSON-shaped value, stored as native BSON."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from aiomotorengine.fields.base_field import BaseField
+
+__all__ = ["JsonField"]
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _is_json(value: Any) -> bool:
+    if isinstance(value, _SCALARS):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_json(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and _is_json(item) for key, item in value.items())
+    return False
+
+
+class JsonField(BaseField[Any]):
+    """Dicts, lists, strings, numbers and booleans, stored as native BSON (queryable).
+
+    Values that aiomotorengine 0.x stored as JSON text load as well: a stored string that
+    begins with ``{`` or ``[`` and parses as JSON is read as the parsed value.
+    """
+
+    python_types = (dict, list, str, int, float, bool)
+
+    def validate(self, value: Any) -> bool:
+        return _is_json(value)
+
+    def describe(self) -> str:
+        return "a JSON-compatible value (dict, list, str, number, bool)"
+
+    def to_son(self, value: Any) -> Any:
+        if isinstance(value, tuple):
+            value = list(value)
+        return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+
+    def from_son(self, value: Any) -> Any:
+        if isinstance(value, str) and value[:1] in ("{", "["):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
+        return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+
+    def accepts_container(self, value: Any) -> bool:
+        return _is_json(value) and not _has_operator(value)
+
+
+def _has_operator(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(key.startswith("$") or _has_operator(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_operator(item) for item in value)
+    return False

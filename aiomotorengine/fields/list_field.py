@@ -1,0 +1,98 @@
+"""``ListField``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from bson import ObjectId
+
+from aiomotorengine.fields.base_field import BaseField
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["ListField"]
+
+T = TypeVar("T")
+
+
+class ListField(BaseField[list[T]], Generic[T]):
+    """A list whose items are described by ``base_field``; in-place changes
+    (``doc.tags.append("x")``) are saved. The default is an empty list::
+
+        tags = ListField(StringField(max_length=20))
+
+    In filters, a list value means "contains all of these" (``$all``) and a single value means
+    "contains this one".
+    """
+
+    python_types = (list,)
+
+    def __init__(self, base_field: BaseField[T] | None = None, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("default", list)
+        super().__init__(*args, **kwargs)
+        self.base_field: BaseField[Any] = base_field if base_field is not None else BaseField()
+        self._identity_items = self.base_field.is_identity
+        self._holds_references = hasattr(self.base_field, "reference_type")
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> Self: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type) -> list[T] | None: ...
+
+    def __get__(self, instance: object | None, owner: type) -> Self | list[T] | None:
+        value = super().__get__(instance, owner)
+        if instance is not None and self._holds_references and value:
+            for item in value:
+                if isinstance(item, ObjectId):
+                    raise self.base_field.not_loaded(instance, item)  # type: ignore[attr-defined]
+        return value
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        super().__set_name__(owner, name)
+        self.base_field.__set_name__(owner, name)
+
+    def check(self, instance: Any, value: Any) -> Any:
+        if isinstance(value, tuple):
+            value = list(value)
+        if not isinstance(value, list):
+            raise self.invalid(instance, value)
+        base = self.base_field
+        return [None if item is None else base.check(instance, item) for item in value]
+
+    def validate(self, value: Any) -> bool:
+        if value is None:
+            return True
+        if not isinstance(value, list):
+            return False
+        return all(self.base_field.validate(item) for item in value)
+
+    def describe(self) -> str:
+        return f"a list of {self.base_field.describe()}"
+
+    def is_empty(self, value: Any) -> bool:
+        return value is None or len(value) == 0
+
+    def to_son(self, value: Any) -> Any:
+        if self._identity_items:
+            return list(value)
+        to_son = self.base_field.to_son
+        return [None if item is None else to_son(item) for item in value]
+
+    def from_son(self, value: Any) -> Any:
+        if self._identity_items:
+            return list(value)
+        from_son = self.base_field.from_son
+        return [None if item is None else from_son(item) for item in value]
+
+    def to_query(self, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            return [self.base_field.to_query(item) for item in value]
+        return self.base_field.to_query(value)
+
+    def accepts_container(self, value: Any) -> bool:
+        return isinstance(value, (list, tuple))
+
+    def sub_fields(self) -> dict[str, BaseField[Any]] | None:
+        return self.base_field.sub_fields()

@@ -1,0 +1,27 @@
+"""``ObjectIdField``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+from bson.errors import InvalidId
+
+from aiomotorengine.fields.base_field import BaseField
+
+__all__ = ["ObjectIdField"]
+
+
+class ObjectIdField(BaseField[ObjectId]):
+    """A BSON ``ObjectId`` (its 24-character hex string is accepted)."""
+
+    python_types = (ObjectId,)
+    is_identity = True
+
+    def coerce(self, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return ObjectId(value)
+            except InvalidId as error:
+                raise ValueError(str(error)) from None
+        return value

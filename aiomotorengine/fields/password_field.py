@@ -1,0 +1,126 @@
+"""``PasswordField``: a salted, slow hash; the plaintext never reaches the database."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from typing import Any
+
+from aiomotorengine.fields.base_field import BaseField
+
+__all__ = ["HashedPassword", "PasswordField"]
+
+_SCHEME = "scrypt"
+# Interactive-login cost (RFC 7914 recommends n=2**14, r=8, p=1): about 50 ms per hash.
+_N, _R, _P = 2**14, 8, 1
+_SALT_BYTES = 16
+_KEY_BYTES = 32
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text + "=" * (-len(text) % 4))
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(
+        password.encode("utf-8"),
+        salt=salt,
+        n=n,
+        r=r,
+        p=p,
+        maxmem=256 * 1024 * 1024,
+        dklen=_KEY_BYTES,
+    )
+
+
+class HashedPassword:
+    """A stored password hash. Compare it with a plaintext (``user.password == "secret"`` or
+    ``user.password.verify("secret")``): the check runs in constant time. Its ``repr`` never
+    shows the hash."""
+
+    __slots__ = ("encoded",)
+
+    def __init__(self, encoded: str) -> None:
+        self.encoded = encoded
+
+    @classmethod
+    def from_plaintext(cls, plaintext: str) -> HashedPassword:
+        salt = os.urandom(_SALT_BYTES)
+        key = _scrypt(plaintext, salt, _N, _R, _P)
+        return cls(f"{_SCHEME}${_N}${_R}${_P}${_b64(salt)}${_b64(key)}")
+
+    def verify(self, plaintext: str) -> bool:
+        """Whether ``plaintext`` is the password this hash was made from."""
+        if not isinstance(plaintext, str):
+            return False
+        parts = self.encoded.split("$")
+        if len(parts) == 6 and parts[0] == _SCHEME:
+            n, r, p = (int(part) for part in parts[1:4])
+            expected = _unb64(parts[5])
+            return hmac.compare_digest(_scrypt(plaintext, _unb64(parts[4]), n, r, p), expected)
+        # aiomotorengine 0.x stored an unsalted SHA-256 hex digest.
+        digest = hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
+        return hmac.compare_digest(digest, self.encoded)
+
+    @property
+    def is_legacy(self) -> bool:
+        """True for a 0.x unsalted digest (assign the password again to upgrade it)."""
+        return not self.encoded.startswith(_SCHEME + "$")
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, HashedPassword):
+            return hmac.compare_digest(self.encoded, other.encoded)
+        if isinstance(other, str):
+            return self.verify(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return "<HashedPassword (hidden)>"
+
+
+class PasswordField(BaseField[HashedPassword]):
+    """A password: assigning a plaintext ``str`` stores a salted scrypt hash of it.
+
+    Read back, the value is a :class:`HashedPassword`; compare it with a plaintext to check a
+    login (constant time). Hashes written by 0.x (unsalted SHA-256) still verify.
+    """
+
+    python_types = (HashedPassword,)
+
+    def coerce(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return HashedPassword.from_plaintext(value)
+        return value
+
+    def describe(self) -> str:
+        return "a password (str)"
+
+    def safe_repr(self, value: Any) -> str:
+        return "<hidden>"
+
+    def is_empty(self, value: Any) -> bool:
+        return value is None
+
+    def to_son(self, value: Any) -> Any:
+        return value.encoded
+
+    def from_son(self, value: Any) -> Any:
+        return HashedPassword(value)
+
+    def to_query(self, value: Any) -> Any:
+        if isinstance(value, HashedPassword):
+            return value.encoded
+        from aiomotorengine.errors import InvalidQueryError
+
+        raise InvalidQueryError(
+            f"{self.owner_name}.{self.name}: filter on a password with a HashedPassword value; "
+            f"salted hashes cannot be matched from a plaintext (load the document and compare)"
+        )

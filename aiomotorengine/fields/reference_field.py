@@ -1,0 +1,143 @@
+"""``ReferenceField``: a link to a document of another collection, stored as its ``_id``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from bson import DBRef, ObjectId
+from bson.errors import InvalidId
+
+from aiomotorengine.errors import InvalidQueryError, LoadReferencesRequiredError, describe_value
+from aiomotorengine.fields.base_field import BaseField
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from aiomotorengine.document import Document
+
+__all__ = ["DanglingReference", "ReferenceField"]
+
+R = TypeVar("R", bound="Document")
+
+
+class DanglingReference:
+    """A stored reference whose document no longer exists. A ``ReferenceField`` reads it as
+    ``None``; inside a list it stays in place (falsy, ``.id`` is the missing id) so saving
+    the list never drops it."""
+
+    __slots__ = ("id",)
+
+    def __init__(self, id: ObjectId) -> None:
+        self.id = id
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DanglingReference) and other.id == self.id
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<DanglingReference {self.id!r}>"
+
+
+class ReferenceField(BaseField[R], Generic[R]):
+    """A reference to a ``Document`` (the class or its name), stored as the plain ``ObjectId``
+    of the referenced document. Assign a saved document or an id::
+
+        author = ReferenceField(User)
+        post.author = user            # or user._id
+
+    References are lazy: reading one that is not loaded raises ``LoadReferencesRequiredError``;
+    ``await post.load_references()`` loads them (one query per referenced collection), as do
+    ``find_all(lazy=False)``, ``get(..., lazy=False)`` and ``__lazy__ = False`` on the model.
+    """
+
+    def __init__(self, reference_document_type: type[R] | str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._reference_type = reference_document_type
+
+    @property
+    def reference_type(self) -> type[R]:
+        """The referenced document class (a name is resolved on first use)."""
+        if isinstance(self._reference_type, str):
+            from aiomotorengine.document import get_document
+
+            self._reference_type = get_document(self._reference_type)  # type: ignore[assignment]
+        return self._reference_type  # type: ignore[return-value]
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> Self: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type) -> R | None: ...
+
+    def __get__(self, instance: object | None, owner: type) -> Self | R | None:
+        if instance is None:
+            return self
+        value = super().__get__(instance, owner)
+        if isinstance(value, ObjectId):
+            raise self.not_loaded(instance, value)
+        if isinstance(value, DanglingReference):
+            return None
+        return value
+
+    def not_loaded(self, instance: object, value: Any) -> LoadReferencesRequiredError:
+        return LoadReferencesRequiredError(
+            f"{type(instance).__name__}.{self.name} references {self.reference_type.__name__} "
+            f"{value!r}, which is not loaded: await the document's load_references() first, "
+            f"or query with find_all(lazy=False) / get(..., lazy=False)"
+        )
+
+    def describe(self) -> str:
+        name = self._reference_type
+        shown = name if isinstance(name, str) else name.__name__
+        return f"a saved {shown} or its ObjectId"
+
+    def coerce(self, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return ObjectId(value)
+            except InvalidId as error:
+                raise ValueError(str(error)) from None
+        return value
+
+    def validate(self, value: Any) -> bool:
+        if value is None or isinstance(value, (ObjectId, DanglingReference)):
+            return True
+        return isinstance(value, self.reference_type) and value._id is not None
+
+    def to_son(self, value: Any) -> Any:
+        if isinstance(value, DanglingReference):
+            return value.id
+        if isinstance(value, ObjectId):
+            return value
+        return value._id
+
+    def from_son(self, value: Any) -> Any:
+        if isinstance(value, DBRef):
+            return value.id
+        return value
+
+    def to_query(self, value: Any) -> Any:
+        from aiomotorengine.document import Document
+
+        if isinstance(value, Document):
+            if value._id is None:
+                raise InvalidQueryError(
+                    f"{self.owner_name}.{self.name}: cannot filter on an unsaved "
+                    f"{type(value).__name__}"
+                )
+            return value._id
+        if isinstance(value, (ObjectId, str)):
+            try:
+                return ObjectId(value)
+            except InvalidId:
+                pass
+        if value is None:
+            return None
+        raise InvalidQueryError(
+            f"{self.owner_name}.{self.name}: cannot filter on {describe_value(value)} "
+            f"(expected {self.describe()})"
+        )

@@ -1,0 +1,38 @@
+"""``StringField``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiomotorengine.fields.base_field import BaseField
+
+__all__ = ["StringField"]
+
+
+class StringField(BaseField[str]):
+    """Text. ``max_length`` limits the number of characters::
+
+    name = StringField(required=True, max_length=255)
+    """
+
+    python_types = (str,)
+    is_identity = True
+
+    def __init__(self, max_length: int | None = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_length = max_length
+
+    def validate(self, value: Any) -> bool:
+        if value is None:
+            return True
+        if not isinstance(value, str):
+            return False
+        return self.max_length is None or len(value) <= self.max_length
+
+    def describe(self) -> str:
+        if self.max_length is None:
+            return "str"
+        return f"str of at most {self.max_length} characters"
+
+    def is_empty(self, value: Any) -> bool:
+        return value is None or value == ""

@@ -1,0 +1,67 @@
+"""``QueryOperator``: the base of the ``field__operator=value`` operators."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from aiomotorengine.errors import InvalidQueryError, describe_value
+
+if TYPE_CHECKING:
+    from aiomotorengine.fields.base_field import BaseField
+
+__all__ = ["QueryOperator", "element_field", "query_value"]
+
+
+def element_field(field: BaseField[Any]) -> BaseField[Any]:
+    """The field describing one element: a list's item field, else the field itself."""
+    base = getattr(field, "base_field", None)
+    return base if base is not None else field
+
+
+def query_value(field: BaseField[Any] | None, value: Any) -> Any:
+    """One scalar filter value converted by ``field`` (element-wise for lists)."""
+    if field is None:
+        return value
+    return element_field(field).to_query(value)
+
+
+class QueryOperator:
+    """An operator usable as ``Q(field__<name>=value)``.
+
+    Subclasses set ``name`` and implement ``condition(field, value)``: the part of the filter
+    that goes under the field's path (``{"$gt": 20}`` for ``age__gt=20``).
+    """
+
+    name: ClassVar[str] = ""
+
+    def condition(self, field: BaseField[Any] | None, value: Any) -> Any:
+        raise NotImplementedError
+
+    def to_query(self, field_name: str, value: Any) -> dict[str, Any]:
+        """The filter for ``field_name`` with a value already in BSON form (0.x API)."""
+        return {field_name: self.condition(None, value)}
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}>"
+
+
+class ComparisonOperator(QueryOperator):
+    """``{"$<op>": value}`` with the value converted by the field."""
+
+    mongo_operator: ClassVar[str] = ""
+
+    def condition(self, field: BaseField[Any] | None, value: Any) -> Any:
+        return {self.mongo_operator: query_value(field, value)}
+
+
+class ListOperator(QueryOperator):
+    """``{"$<op>": [values]}`` with each value converted by the field."""
+
+    mongo_operator: ClassVar[str] = ""
+
+    def condition(self, field: BaseField[Any] | None, value: Any) -> Any:
+        if not isinstance(value, (list, tuple, set, frozenset)):
+            raise InvalidQueryError(
+                f"the {self.name!r} operator takes a list of values, got {describe_value(value)}"
+            )
+        return {self.mongo_operator: [query_value(field, item) for item in value]}

@@ -1,0 +1,213 @@
+"""Compile keyword filters and ``Q`` trees into MongoDB filter documents (no I/O).
+
+Names resolve through each field's ``db_field``, through embedded documents and lists of them
+(``address__street``, ``items__qty__gt``); values are converted by the field they filter on.
+Resolutions are cached per model class.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiomotorengine.errors import InvalidQueryError
+from aiomotorengine.query.array import AllQueryOperator, ElemMatchQueryOperator, SizeQueryOperator
+from aiomotorengine.query.base import QueryOperator
+from aiomotorengine.query.exists import ExistsQueryOperator
+from aiomotorengine.query.geo import (
+    GeoIntersectsQueryOperator,
+    GeoWithinQueryOperator,
+    NearQueryOperator,
+)
+from aiomotorengine.query.greater_than import GreaterThanQueryOperator
+from aiomotorengine.query.greater_than_or_equal import GreaterThanOrEqualQueryOperator
+from aiomotorengine.query.in_operator import InQueryOperator
+from aiomotorengine.query.is_null import IsNullQueryOperator
+from aiomotorengine.query.less_than import LesserThanQueryOperator
+from aiomotorengine.query.less_than_or_equal import LesserThanOrEqualQueryOperator
+from aiomotorengine.query.not_equal import NotEqualQueryOperator
+from aiomotorengine.query.not_in import NotInQueryOperator
+from aiomotorengine.query.q import Q
+from aiomotorengine.query.string import (
+    ContainsQueryOperator,
+    EndsWithQueryOperator,
+    ExactQueryOperator,
+    IContainsQueryOperator,
+    IEndsWithQueryOperator,
+    IExactQueryOperator,
+    IStartsWithQueryOperator,
+    RegexQueryOperator,
+    StartsWithQueryOperator,
+)
+
+if TYPE_CHECKING:
+    from aiomotorengine.document import BaseDocument
+    from aiomotorengine.fields.base_field import BaseField
+
+__all__ = ["OPERATORS", "compile_filter", "compile_node", "resolve_field_path"]
+
+OPERATORS: dict[str, QueryOperator] = {
+    operator.name: operator
+    for operator in (
+        operator_class()
+        for operator_class in (
+            ExistsQueryOperator,
+            GreaterThanQueryOperator,
+            GreaterThanOrEqualQueryOperator,
+            LesserThanQueryOperator,
+            LesserThanOrEqualQueryOperator,
+            InQueryOperator,
+            NotInQueryOperator,
+            IsNullQueryOperator,
+            NotEqualQueryOperator,
+            AllQueryOperator,
+            SizeQueryOperator,
+            ElemMatchQueryOperator,
+            RegexQueryOperator,
+            ContainsQueryOperator,
+            IContainsQueryOperator,
+            StartsWithQueryOperator,
+            IStartsWithQueryOperator,
+            EndsWithQueryOperator,
+            IEndsWithQueryOperator,
+            ExactQueryOperator,
+            IExactQueryOperator,
+            NearQueryOperator,
+            GeoWithinQueryOperator,
+            GeoIntersectsQueryOperator,
+        )
+    )
+}
+
+_Resolution = tuple[str, "BaseField[Any] | None", "QueryOperator | None"]
+
+
+def resolve_field_path(
+    document: type[BaseDocument], key: str, *, allow_operator: bool = True
+) -> _Resolution:
+    """``"address__street__startswith"`` -> (``"address.street"``, the field, the operator).
+
+    Dotted names (``"address.street"``) are accepted too. Unknown names raise
+    ``InvalidQueryError`` naming them.
+    """
+    cache = document._query_cache
+    cache_key = key if allow_operator else "\0" + key
+    cached = cache.get(cache_key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+
+    parts = key.replace(".", "__").split("__") if "." in key else key.split("__")
+    fields: dict[str, BaseField[Any]] | None = document._fields
+    field: BaseField[Any] | None = None
+    path: list[str] = []
+    operator: QueryOperator | None = None
+    schemaless = False
+    for index, part in enumerate(parts):
+        if not part or part.startswith("$"):
+            raise InvalidQueryError(f"{document.__name__}: invalid name {key!r}")
+        is_last = index == len(parts) - 1
+        if fields is not None and part in fields:
+            field = fields[part]
+            path.append(field.db_field)
+            fields = field.sub_fields()
+            schemaless = fields is None and _is_schemaless(field)
+            continue
+        if field is None and part in ("id", "pk") and fields is document._fields:
+            field = fields.get("_id")
+            if field is not None:
+                path.append("_id")
+                fields = None
+                continue
+        if allow_operator and is_last and field is not None and part in OPERATORS:
+            operator = OPERATORS[part]
+            break
+        if schemaless:
+            path.append(part)
+            continue
+        where = f"{document.__name__}.{'.'.join(path)}" if path else document.__name__
+        raise InvalidQueryError(
+            f"{where} has no field {part!r} (in {key!r}); "
+            f"known: {', '.join(sorted(fields)) if fields else 'none'}"
+        )
+    resolution: _Resolution = (".".join(path), field, operator)
+    cache[cache_key] = resolution
+    return resolution
+
+
+def _is_schemaless(field: BaseField[Any]) -> bool:
+    from aiomotorengine.fields.json_field import JsonField
+
+    return isinstance(field, JsonField)
+
+
+def _equality(field: BaseField[Any] | None, value: Any) -> Any:
+    if field is None:
+        return value
+    if isinstance(value, (list, tuple)) and getattr(field, "base_field", None) is not None:
+        # A list for a ListField means "contains all of these", as in 0.x.
+        return {"$all": field.to_query(value)}
+    return field.to_query(value)
+
+
+def compile_filter(document: type[BaseDocument], keywords: dict[str, Any]) -> dict[str, Any]:
+    """The filter for keyword conditions (ANDed), e.g. ``{"age__gt": 20}``."""
+    result: dict[str, Any] = {}
+    conflicts: list[dict[str, Any]] = []
+    for key, value in keywords.items():
+        path, field, operator = resolve_field_path(document, key)
+        condition = (
+            _equality(field, value) if operator is None else operator.condition(field, value)
+        )
+        existing = result.get(path, _ABSENT)
+        if existing is _ABSENT:
+            result[path] = condition
+        elif _mergeable(existing, condition):
+            result[path] = {**existing, **condition}
+        else:
+            conflicts.append({path: condition})
+    if conflicts:
+        return {"$and": [result, *conflicts]}
+    return result
+
+
+_ABSENT = object()
+
+
+def _mergeable(left: Any, right: Any) -> bool:
+    return (
+        isinstance(left, dict)
+        and isinstance(right, dict)
+        and all(key.startswith("$") for key in left)
+        and all(key.startswith("$") for key in right)
+        and not set(left) & set(right)
+    )
+
+
+def compile_node(document: type[BaseDocument], node: Q) -> dict[str, Any]:
+    """The filter for a ``Q`` tree."""
+    if node.children:
+        compiled = [compile_node(document, child) for child in node.children]
+        compiled = [part for part in compiled if part]
+        if node.negated:
+            return {"$nor": [merge_and(compiled)]} if compiled else {}
+        if node.connector == Q.OR:
+            return {"$or": compiled} if len(compiled) > 1 else (compiled[0] if compiled else {})
+        return merge_and(compiled)
+    parts = [dict(raw) for raw in node.raw]
+    if node.keywords:
+        parts.append(compile_filter(document, node.keywords))
+    return merge_and(parts)
+
+
+def merge_and(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """AND filters: one dict when no key repeats, else ``$and``."""
+    parts = [part for part in parts if part]
+    if not parts:
+        return {}
+    if len(parts) == 1:
+        return parts[0]
+    merged: dict[str, Any] = {}
+    for part in parts:
+        if any(key in merged for key in part):
+            return {"$and": parts}
+        merged.update(part)
+    return merged

@@ -1,0 +1,87 @@
+"""``Q``: composable filters, combined with ``|`` and ``&`` and negated with ``~``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aiomotorengine.document import BaseDocument
+
+__all__ = ["Q"]
+
+
+class Q:
+    """A filter: keyword conditions (``Q(age__gt=20)``), a raw MongoDB dict (``Q({"a.b": 1})``),
+    or a combination of both::
+
+        query = Q(last_update__is_null=True) | (Q(is_active=True) & Q(last_update__lt=cutoff))
+        query.to_query(User)
+        # {'$or': [{'last_update': None}, {'is_active': True, 'last_update': {'$lt': cutoff}}]}
+
+    Several keywords in one ``Q`` are ANDed. ``~q`` matches what ``q`` does not (``$nor``).
+    """
+
+    __slots__ = ("children", "connector", "keywords", "negated", "raw")
+
+    AND = "$and"
+    OR = "$or"
+
+    def __init__(self, *raw: dict[str, Any], **keywords: Any) -> None:
+        for query in raw:
+            if not isinstance(query, dict):
+                raise TypeError(f"Q() takes raw query dicts and keywords, got {query!r}")
+        self.raw = raw
+        self.keywords = keywords
+        self.children: tuple[Q, ...] = ()
+        self.connector = Q.AND
+        self.negated = False
+
+    @classmethod
+    def _combine(cls, connector: str, left: Q, right: Q) -> Q:
+        if not isinstance(right, Q):
+            return NotImplemented
+        node = cls.__new__(cls)
+        node.raw = ()
+        node.keywords = {}
+        node.negated = False
+        node.connector = connector
+        node.children = tuple(
+            grandchild
+            for child in (left, right)
+            for grandchild in (
+                child.children if child.connector == connector and child._is_branch() else (child,)
+            )
+        )
+        return node
+
+    def _is_branch(self) -> bool:
+        return bool(self.children) and not self.negated
+
+    def __and__(self, other: Q) -> Q:
+        return Q._combine(Q.AND, self, other)
+
+    def __or__(self, other: Q) -> Q:
+        return Q._combine(Q.OR, self, other)
+
+    def __invert__(self) -> Q:
+        node = Q._combine(Q.AND, self, Q())
+        node.children = (self,)
+        node.negated = True
+        return node
+
+    def is_empty(self) -> bool:
+        return not (self.raw or self.keywords or self.children)
+
+    def to_query(self, document: type[BaseDocument]) -> dict[str, Any]:
+        """The MongoDB filter for ``document``, with names and values converted by its fields."""
+        from aiomotorengine.query.compiler import compile_node
+
+        return compile_node(document, self)
+
+    def __repr__(self) -> str:
+        if self.children:
+            inner = f" {'|' if self.connector == Q.OR else '&'} ".join(map(repr, self.children))
+            return f"~({inner})" if self.negated else f"({inner})"
+        parts = [repr(query) for query in self.raw]
+        parts += [f"{key}={value!r}" for key, value in self.keywords.items()]
+        return f"Q({', '.join(parts)})"

@@ -1,0 +1,181 @@
+"""Writing one document: insert, delta update, delete, reload; driver error translation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from aiomotorengine.connection import get_connection, resolve_alias
+from aiomotorengine.errors import DocumentDeletedError, UniqueKeyViolationError, describe_value
+
+if TYPE_CHECKING:
+    from aiomotorengine.document import Document
+
+__all__ = [
+    "collection_for",
+    "delete_document",
+    "reload_document",
+    "save_document",
+    "translate_duplicate_key",
+]
+
+D = TypeVar("D", bound="Document")
+
+
+def collection_for(
+    document: type[Document], alias: str | None = None
+) -> tuple[str, AsyncCollection[dict[str, Any]]]:
+    """The alias a query on ``document`` uses and the collection there."""
+    resolved = resolve_alias(document, document.__alias__, alias)
+    return resolved, get_connection(resolved).collection(document.__collection__)
+
+
+def translate_duplicate_key(
+    document: type[Document], error: DuplicateKeyError | BulkWriteError
+) -> UniqueKeyViolationError:
+    """``UniqueKeyViolationError`` naming the model and fields, from the server's structured
+    error (``keyPattern``/``keyValue``), never from its message text."""
+    details: Mapping[str, Any] = error.details or {}
+    if isinstance(error, BulkWriteError):
+        write_errors = details.get("writeErrors") or [{}]
+        details = next((e for e in write_errors if e.get("code") == 11000), write_errors[0])
+    key_pattern = details.get("keyPattern") or {}
+    key_value = details.get("keyValue") or {}
+    by_db_field = document._fields_by_db_field
+    fields = tuple(
+        by_db_field[key].name if key in by_db_field else key for key in (key_pattern or key_value)
+    )
+    shown = ", ".join(
+        f"{by_db_field[key].name if key in by_db_field else key}="
+        f"{by_db_field[key].safe_repr(value) if key in by_db_field else describe_value(value)}"
+        for key, value in key_value.items()
+    )
+    what = f" ({shown})" if shown else ""
+    names = ", ".join(fields) or "a unique index"
+    return UniqueKeyViolationError(
+        f"{document.__name__}: another document already has this value for {names}{what}",
+        model=document.__name__,
+        fields=fields,
+        key_value=dict(key_value),
+    )
+
+
+def prepare_insert(document: Document) -> dict[str, Any]:
+    """Run insert hooks, validate, and return the SON to insert (nothing is sent)."""
+    document._apply_save_hooks(creating=True)
+    document._validate(all_fields=True)
+    return document.to_son()
+
+
+def finish_insert(document: Document, son: dict[str, Any], alias: str) -> None:
+    document._values["_id"] = son["_id"]
+    document.__dict__["_alias"] = alias
+    document._mark_saved(son)
+
+
+def compute_update(document: Document) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """Run update hooks, validate, and return ``($set, $unset)``; ``None`` when unchanged."""
+    sets: dict[str, Any] = {}
+    unsets: dict[str, Any] = {}
+    document._delta("", sets, unsets)
+    if not sets and not unsets:
+        return None
+    if document._save_hook_fields:
+        document._apply_save_hooks(creating=False)
+        sets.clear()
+        unsets.clear()
+        document._delta("", sets, unsets)
+    document._validate(all_fields=False)
+    return sets, unsets
+
+
+def update_spec(sets: dict[str, Any], unsets: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = {}
+    if sets:
+        spec["$set"] = sets
+    if unsets:
+        spec["$unset"] = unsets
+    return spec
+
+
+def finish_update(
+    document: Document, sets: dict[str, Any], unsets: dict[str, Any], alias: str
+) -> None:
+    raw = document._raw
+    for path, value in sets.items():
+        container, key = _walk(raw, path)
+        container[key] = value
+    for path in unsets:
+        container, key = _walk(raw, path)
+        container.pop(key, None)
+    document.__dict__["_alias"] = alias
+    document._mark_saved(raw)
+
+
+def _walk(raw: dict[str, Any], path: str) -> tuple[dict[str, Any], str]:
+    *parents, key = path.split(".")
+    container = raw
+    for part in parents:
+        child = container.get(part)
+        if not isinstance(child, dict):
+            child = container[part] = {}
+        container = child
+    return container, key
+
+
+async def save_document(document: D, alias: str | None = None) -> D:
+    """Insert a new document, or ``$set``/``$unset`` what changed in a loaded one."""
+    document_class = type(document)
+    resolved, collection = collection_for(document_class, alias or document._alias)
+    if not document._persisted:
+        son = prepare_insert(document)
+        try:
+            await collection.insert_one(son)
+        except DuplicateKeyError as error:
+            raise translate_duplicate_key(document_class, error) from None
+        finish_insert(document, son, resolved)
+        return document
+    change = compute_update(document)
+    if change is None:
+        return document
+    sets, unsets = change
+    try:
+        result = await collection.update_one({"_id": document._id}, update_spec(sets, unsets))
+    except DuplicateKeyError as error:
+        raise translate_duplicate_key(document_class, error) from None
+    if result.matched_count == 0:
+        raise DocumentDeletedError(
+            f"{document_class.__name__} _id={document._id!r} no longer exists in collection "
+            f"{document_class.__collection__!r} (deleted meanwhile?); nothing was written"
+        )
+    finish_update(document, sets, unsets, resolved)
+    return document
+
+
+async def delete_document(document: Document, alias: str | None = None) -> int:
+    """Delete one document by ``_id``; returns 0 or 1."""
+    if document._id is None:
+        return 0
+    _, collection = collection_for(type(document), alias or document._alias)
+    result = await collection.delete_one({"_id": document._id})
+    return result.deleted_count
+
+
+async def reload_document(document: D, alias: str | None = None) -> D:
+    """Replace the document's state with its database copy."""
+    document_class = type(document)
+    resolved, collection = collection_for(document_class, alias or document._alias)
+    son = await collection.find_one({"_id": document._id})
+    if son is None:
+        raise DocumentDeletedError(
+            f"{document_class.__name__} _id={document._id!r} does not exist in collection "
+            f"{document_class.__collection__!r}"
+        )
+    state = document.__dict__
+    for name in [name for name in state if not name.startswith("_")]:
+        del state[name]
+    state.update(_raw=son, _values={}, _loaded=None, _persisted=True, _alias=resolved)
+    return document

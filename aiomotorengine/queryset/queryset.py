@@ -1,0 +1,468 @@
+"""``QuerySet``: query state (filter, projection, sort, skip, limit, alias) and its execution."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from bson import ObjectId
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from aiomotorengine.errors import InvalidQueryError, MultipleObjectsReturned, describe_value
+from aiomotorengine.fields.base_field import BaseField
+from aiomotorengine.query.compiler import (
+    compile_filter,
+    compile_node,
+    merge_and,
+    resolve_field_path,
+)
+from aiomotorengine.query.q import Q
+from aiomotorengine.queryset.persistence import (
+    collection_for,
+    finish_insert,
+    prepare_insert,
+    save_document,
+    translate_duplicate_key,
+)
+from aiomotorengine.queryset.updates import compile_update
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from aiomotorengine.document import Document
+    from aiomotorengine.queryset.aggregation import Aggregation
+
+__all__ = ["QuerySet", "UpdateResult"]
+
+D = TypeVar("D", bound="Document")
+
+FieldName = str | BaseField[Any]
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """What ``update()`` did: ``count`` documents modified of ``matched`` matched."""
+
+    count: int
+    matched: int
+
+
+class QuerySet(Generic[D]):
+    """A query on one model. Chain methods change the queryset in place *and* return it, so
+    both styles work::
+
+        users = await User.objects.filter(age__gt=10).order_by(User.name, DESCENDING).find_all()
+
+        cursor = User.objects.filter(age__gt=10)
+        cursor.limit(2)
+        users = await cursor.find_all()
+
+    ``async for user in User.objects.filter(...)`` streams batch by batch.
+    """
+
+    def __init__(self, document: type[D]) -> None:
+        self._document = document
+        self._filters: list[dict[str, Any]] = []
+        self._sort: list[tuple[str, int]] = []
+        self._skip = 0
+        self._limit = 0
+        self._projection: dict[str, int] | None = None
+        self._loaded: frozenset[str] | None = None
+        self._alias: str | None = None
+        self._read_preference: Any = None
+
+    def __repr__(self) -> str:
+        return f"<QuerySet {self._document.__name__} filter={self.query!r}>"
+
+    def clone(self) -> QuerySet[D]:
+        """An independent copy of this queryset's state."""
+        other: QuerySet[D] = QuerySet(self._document)
+        other._filters = list(self._filters)
+        other._sort = list(self._sort)
+        other._skip, other._limit = self._skip, self._limit
+        other._projection = dict(self._projection) if self._projection is not None else None
+        other._loaded = self._loaded
+        other._alias = self._alias
+        other._read_preference = self._read_preference
+        return other
+
+    # --- building ------------------------------------------------------------------------
+    def _compile(self, args: tuple[Any, ...], keywords: dict[str, Any]) -> dict[str, Any]:
+        parts: list[dict[str, Any]] = []
+        for arg in args:
+            if isinstance(arg, Q):
+                parts.append(compile_node(self._document, arg))
+            elif isinstance(arg, Mapping):
+                parts.append(dict(arg))  # a raw query: passed through unchanged
+            else:
+                raise InvalidQueryError(
+                    f"{self._document.__name__}: filter() takes Q objects, raw query dicts and "
+                    f"keywords, got {describe_value(arg)}"
+                )
+        if keywords:
+            parts.append(compile_filter(self._document, keywords))
+        return merge_and(parts)
+
+    def filter(self, *args: Q | Mapping[str, Any], **keywords: Any) -> Self:
+        """Narrow the query (ANDed with what is there)."""
+        compiled = self._compile(args, keywords)
+        if compiled:
+            self._filters.append(compiled)
+        return self
+
+    def filter_not(self, *args: Q | Mapping[str, Any], **keywords: Any) -> Self:
+        """Exclude what matches (``$nor``), ANDed with what is there."""
+        compiled = self._compile(args, keywords)
+        if compiled:
+            self._filters.append({"$nor": [compiled]})
+        return self
+
+    def order_by(self, field: FieldName, direction: int = ASCENDING) -> Self:
+        """Sort by ``field`` (a name, ``"-name"`` for descending, or a field like
+        ``User.name``); repeated calls add sort keys."""
+        name = self._name(field)
+        if name.startswith("-"):
+            name, direction = name[1:], DESCENDING
+        if direction not in (ASCENDING, DESCENDING):
+            raise InvalidQueryError(
+                f"{self._document.__name__}: sort direction must be ASCENDING (1) or "
+                f"DESCENDING (-1), got {describe_value(direction)}"
+            )
+        path = self._path(name)
+        self._sort = [(key, d) for key, d in self._sort if key != path]
+        self._sort.append((path, direction))
+        return self
+
+    def limit(self, count: int) -> Self:
+        """Return at most ``count`` documents (0: no limit)."""
+        self._limit = self._non_negative("limit", count)
+        return self
+
+    def skip(self, count: int) -> Self:
+        """Skip the first ``count`` documents."""
+        self._skip = self._non_negative("skip", count)
+        return self
+
+    def only(self, *fields: FieldName) -> Self:
+        """Load only these fields (``_id`` always); the documents remember what was loaded,
+        and saving them touches only what changed."""
+        paths = [self._path(self._name(field)) for field in fields]
+        self._projection = dict.fromkeys(paths, 1)
+        self._loaded = frozenset(self._top_level(paths)) | {"_id"}
+        return self
+
+    def exclude(self, *fields: FieldName) -> Self:
+        """Load every field but these."""
+        paths = [self._path(self._name(field)) for field in fields]
+        if "_id" in paths:
+            raise InvalidQueryError(f"{self._document.__name__}: _id is always loaded")
+        self._projection = dict.fromkeys(paths, 0)
+        excluded = {
+            name
+            for name, path in zip(self._top_level(paths), paths, strict=False)
+            if "." not in path
+        }
+        self._loaded = frozenset(set(self._document._fields) - excluded)
+        return self
+
+    def using(self, alias: str | None = None, *, connection: str | None = None) -> Self:
+        """Run this query on connection ``alias`` (``connection=`` is the cqlengine name)."""
+        self._alias = alias or connection
+        return self
+
+    def read_preference(self, read_preference: Any) -> Self:
+        """Read with this ``pymongo.ReadPreference`` (e.g. ``ReadPreference.SECONDARY``)."""
+        self._read_preference = read_preference
+        return self
+
+    def _name(self, field: FieldName) -> str:
+        if isinstance(field, BaseField):
+            return field.name
+        if not isinstance(field, str):
+            raise InvalidQueryError(
+                f"{self._document.__name__}: expected a field name or field, got "
+                f"{describe_value(field)}"
+            )
+        return field
+
+    def _path(self, name: str) -> str:
+        path, _, _ = resolve_field_path(self._document, name, allow_operator=False)
+        return path
+
+    def _top_level(self, paths: list[str]) -> list[str]:
+        by_db_field = self._document._fields_by_db_field
+        return [
+            by_db_field[path.split(".", 1)[0]].name
+            for path in paths
+            if path.split(".", 1)[0] in by_db_field
+        ]
+
+    def _non_negative(self, what: str, count: int) -> int:
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise InvalidQueryError(f"{what}() takes a non-negative int, got {count!r}")
+        return count
+
+    @property
+    def query(self) -> dict[str, Any]:
+        """The MongoDB filter this queryset sends."""
+        return merge_and(self._filters)
+
+    # --- execution -----------------------------------------------------------------------
+    def _collection(self, alias: str | None) -> tuple[str, AsyncCollection[dict[str, Any]]]:
+        resolved, collection = collection_for(self._document, alias or self._alias)
+        if self._read_preference is not None:
+            collection = collection.with_options(read_preference=self._read_preference)
+        return resolved, collection
+
+    def _find_options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {}
+        if self._projection is not None:
+            options["projection"] = self._projection
+        if self._sort:
+            options["sort"] = self._sort
+        if self._skip:
+            options["skip"] = self._skip
+        if self._limit:
+            options["limit"] = self._limit
+        return options
+
+    def _hydrate(self, documents: list[dict[str, Any]], alias: str) -> list[D]:
+        document_class = self._document
+        new = document_class.__new__
+        state = {"_loaded": self._loaded, "_persisted": True, "_alias": alias}
+        hydrated: list[D] = []
+        append = hydrated.append
+        for son in documents:
+            instance = new(document_class)
+            instance_state = instance.__dict__
+            instance_state.update(state)
+            instance_state["_raw"] = son
+            instance_state["_values"] = {}
+            append(instance)
+        return hydrated
+
+    async def find_all(self, lazy: bool | None = None, alias: str | None = None) -> list[D]:
+        """Every matching document, as model instances (the queryset keeps its state).
+
+        ``lazy=False`` loads references too (one query per referenced collection).
+        """
+        resolved, collection = self._collection(alias)
+        cursor = collection.find(self.query, **self._find_options())
+        documents = self._hydrate(await cursor.to_list(None), resolved)
+        await self._maybe_load_references(documents, lazy)
+        return documents
+
+    async def to_list(self, length: int | None = None, alias: str | None = None) -> list[D]:
+        """Like ``find_all``, at most ``length`` documents."""
+        resolved, collection = self._collection(alias)
+        cursor = collection.find(self.query, **self._find_options())
+        documents = self._hydrate(await cursor.to_list(length), resolved)
+        await self._maybe_load_references(documents, None)
+        return documents
+
+    async def _maybe_load_references(self, documents: list[D], lazy: bool | None) -> None:
+        if lazy is None:
+            lazy = self._document.__lazy__
+        if not lazy and documents:
+            from aiomotorengine.queryset.references import load_references
+
+            await load_references(documents)
+
+    def __aiter__(self) -> AsyncIterator[D]:
+        return self._stream()
+
+    async def _stream(self) -> AsyncIterator[D]:
+        resolved, collection = self._collection(None)
+        cursor = collection.find(self.query, **self._find_options())
+        try:
+            document_class = self._document
+            loaded = self._loaded
+            async for son in cursor:
+                yield document_class.from_son(son, loaded=loaded, alias=resolved)
+        finally:
+            await cursor.close()
+
+    async def count(self, alias: str | None = None) -> int:
+        """The number of matching documents (respecting ``skip``/``limit``)."""
+        _, collection = self._collection(alias)
+        options: dict[str, Any] = {}
+        if self._skip:
+            options["skip"] = self._skip
+        if self._limit:
+            options["limit"] = self._limit
+        return await collection.count_documents(self.query, **options)
+
+    async def get(
+        self,
+        id: ObjectId | str | None = None,
+        alias: str | None = None,
+        lazy: bool | None = None,
+        **filters: Any,
+    ) -> D | None:
+        """The one document with this ``_id`` (an ``ObjectId`` or its string) and/or matching
+        ``filters``; ``None`` when nothing matches. More than one match raises
+        ``MultipleObjectsReturned``."""
+        if id is not None:
+            filters["_id"] = id
+        if filters:
+            self.filter(**filters)
+        resolved, collection = self._collection(alias)
+        query = self.query
+        options = self._find_options()
+        if set(query) == {"_id"} and not isinstance(query["_id"], dict):
+            son = await collection.find_one(query, **options)
+            documents = [son] if son is not None else []
+        else:
+            options["limit"] = 2
+            documents = await collection.find(query, **options).to_list(2)
+        if not documents:
+            return None
+        if len(documents) > 1:
+            raise MultipleObjectsReturned(
+                f"{self._document.__name__}.objects.get() matched more than one document "
+                f"for {describe_value(query)}; use filter() or narrow the query"
+            )
+        hydrated = self._hydrate(documents, resolved)
+        await self._maybe_load_references(hydrated, lazy)
+        return hydrated[0]
+
+    async def first(self, alias: str | None = None) -> D | None:
+        """The first matching document in the queryset's order, or ``None``."""
+        resolved, collection = self._collection(alias)
+        options = self._find_options()
+        options["limit"] = 1
+        documents = await collection.find(self.query, **options).to_list(1)
+        hydrated = self._hydrate(documents, resolved)
+        await self._maybe_load_references(hydrated, None)
+        return hydrated[0] if hydrated else None
+
+    async def exists(self, alias: str | None = None) -> bool:
+        """Whether any document matches."""
+        _, collection = self._collection(alias)
+        return await collection.find_one(self.query, projection={"_id": 1}) is not None
+
+    async def distinct(self, field: FieldName, alias: str | None = None) -> list[Any]:
+        """The distinct values of ``field`` among matching documents, converted by the field."""
+        path, resolved_field, _ = resolve_field_path(
+            self._document, self._name(field), allow_operator=False
+        )
+        _, collection = self._collection(alias)
+        values = await collection.distinct(path, self.query)
+        if resolved_field is None:
+            return values
+        from aiomotorengine.query.base import element_field
+
+        convert = element_field(resolved_field).from_son
+        return [None if value is None else convert(value) for value in values]
+
+    async def create(self, alias: str | None = None, **values: Any) -> D:
+        """Build a document from ``values``, validate it and insert it."""
+        document = self._document(**values)
+        return await save_document(document, alias or self._alias)
+
+    async def bulk_insert(self, documents: Iterable[D], alias: str | None = None) -> list[D]:
+        """Validate every document, then insert them all with one ``insert_many``.
+
+        Nothing is written if any document is invalid. Returns the documents, ``_id`` set.
+        """
+        documents = list(documents)
+        if not documents:
+            return []
+        for document in documents:
+            if not isinstance(document, self._document):
+                raise InvalidQueryError(
+                    f"{self._document.__name__}.objects.bulk_insert() got "
+                    f"{type(document).__name__} {describe_value(document)}"
+                )
+            if document._persisted:
+                raise InvalidQueryError(
+                    f"{self._document.__name__}.objects.bulk_insert(): {document!r} is already "
+                    f"saved"
+                )
+        sons = [prepare_insert(document) for document in documents]
+        resolved, collection = self._collection(alias)
+        try:
+            await collection.insert_many(sons)
+        except (DuplicateKeyError, BulkWriteError) as error:
+            if isinstance(error, BulkWriteError) and not _is_duplicate_key(error):
+                raise
+            for document, son in zip(documents, sons, strict=True):
+                if "_id" in son:  # inserted before the failure, in order
+                    document._values["_id"] = son["_id"]
+            raise translate_duplicate_key(self._document, error) from None
+        for document, son in zip(documents, sons, strict=True):
+            finish_insert(document, son, resolved)
+        return documents
+
+    async def delete(self, alias: str | None = None) -> int:
+        """Delete every matching document; returns how many were deleted."""
+        if self._skip or self._limit:
+            raise InvalidQueryError(
+                f"{self._document.__name__}.objects.delete() ignores skip()/limit(), which "
+                f"would delete more than intended; filter on the documents to delete instead"
+            )
+        _, collection = self._collection(alias)
+        result = await collection.delete_many(self.query)
+        return result.deleted_count
+
+    async def update(
+        self,
+        definition: Mapping[Any, Any] | None = None,
+        alias: str | None = None,
+        **operations: Any,
+    ) -> UpdateResult:
+        """Update every matching document: ``update({"name": "x"})`` ($set, values converted
+        by their fields) and/or ``update(inc__views=1, push__tags="a")``."""
+        return await self._update(definition, alias, operations, many=True)
+
+    async def update_one(
+        self,
+        definition: Mapping[Any, Any] | None = None,
+        alias: str | None = None,
+        **operations: Any,
+    ) -> UpdateResult:
+        """Like ``update``, for the first matching document only."""
+        return await self._update(definition, alias, operations, many=False)
+
+    async def _update(
+        self,
+        definition: Mapping[Any, Any] | None,
+        alias: str | None,
+        operations: dict[str, Any],
+        *,
+        many: bool,
+    ) -> UpdateResult:
+        spec = compile_update(self._document, definition, operations)
+        _, collection = self._collection(alias)
+        try:
+            if many:
+                result = await collection.update_many(self.query, spec)
+            else:
+                result = await collection.update_one(self.query, spec)
+        except DuplicateKeyError as error:
+            raise translate_duplicate_key(self._document, error) from None
+        return UpdateResult(count=result.modified_count, matched=result.matched_count)
+
+    @property
+    def aggregate(self) -> Aggregation[D]:
+        """An aggregation pipeline builder over this queryset's documents."""
+        from aiomotorengine.queryset.aggregation import Aggregation
+
+        aggregation: Aggregation[D] = Aggregation(self)
+        if self._filters:
+            aggregation.raw([{"$match": self.query}])
+        return aggregation
+
+    async def ensure_index(self, alias: str | None = None) -> int:
+        """Create the indexes the model declares (idempotent); returns how many."""
+        from aiomotorengine.management import ensure_indexes
+
+        return await ensure_indexes(self._document, alias=alias or self._alias)
+
+
+def _is_duplicate_key(error: BulkWriteError) -> bool:
+    write_errors = (error.details or {}).get("writeErrors") or []
+    return any(entry.get("code") == 11000 for entry in write_errors)

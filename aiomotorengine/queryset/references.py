@@ -1,0 +1,97 @@
+"""Batched reference loading: one ``$in`` query per referenced collection per level (no N+1)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from bson import ObjectId
+
+from aiomotorengine.errors import FieldNotLoadedError
+from aiomotorengine.fields.base_field import MISSING, BaseField
+from aiomotorengine.fields.embedded_document_field import EmbeddedDocumentField
+from aiomotorengine.fields.list_field import ListField
+from aiomotorengine.fields.reference_field import DanglingReference, ReferenceField
+from aiomotorengine.queryset.persistence import collection_for
+
+if TYPE_CHECKING:
+    from aiomotorengine.document import BaseDocument, Document
+
+__all__ = ["load_references"]
+
+# A place holding references: (container, key, reference field), where container[key] is an
+# ObjectId (or a loaded document) and is replaced in place once loaded.
+_Slot = tuple[Any, Any, ReferenceField[Any]]
+
+
+def _raw_value(document: BaseDocument, field: BaseField[Any]) -> Any:
+    values = document._values
+    if field.name in values:
+        return values[field.name]
+    try:
+        return document._load_field(field)
+    except FieldNotLoadedError:
+        return MISSING
+
+
+def _slots(document: BaseDocument, names: Sequence[str] | None) -> Iterator[_Slot]:
+    for name, field in document._fields.items():
+        if names is not None and name not in names:
+            continue
+        if isinstance(field, ReferenceField):
+            if _raw_value(document, field) is not MISSING:
+                yield document._values, name, field
+        elif isinstance(field, ListField):
+            base = field.base_field
+            if isinstance(base, (ReferenceField, EmbeddedDocumentField)):
+                items = _raw_value(document, field)
+                if not isinstance(items, list):
+                    continue
+                for index, item in enumerate(items):
+                    if isinstance(base, ReferenceField):
+                        yield items, index, base
+                    elif item is not None:
+                        yield from _slots(item, None)
+        elif isinstance(field, EmbeddedDocumentField):
+            embedded = _raw_value(document, field)
+            if embedded is not None and embedded is not MISSING:
+                yield from _slots(embedded, None)
+
+
+async def load_references(
+    documents: Sequence[Document], fields: Sequence[str] | None = None
+) -> None:
+    """Load the references of ``documents`` (all, or the fields named), then those of the
+    loaded documents whose model sets ``__lazy__ = False``, level by level. Each level costs
+    one query per referenced collection; a dangling reference reads as ``None``."""
+    loaded: dict[tuple[type, Any], Document] = {}
+    level: Sequence[BaseDocument] = documents
+    names = fields
+    while level:
+        pending: dict[type[Document], set[ObjectId]] = defaultdict(set)
+        slots: list[_Slot] = []
+        for document in level:
+            for slot in _slots(document, names):
+                container, key, field = slot
+                value = container[key]
+                if isinstance(value, ObjectId):
+                    slots.append(slot)
+                    if (field.reference_type, value) not in loaded:
+                        pending[field.reference_type].add(value)
+        next_level: list[Document] = []
+        for reference_type, ids in pending.items():
+            _, collection = collection_for(reference_type)
+            found = await collection.find({"_id": {"$in": list(ids)}}).to_list(None)
+            for son in found:
+                instance = reference_type.from_son(son)
+                loaded[(reference_type, son["_id"])] = instance
+                if not reference_type.__lazy__:
+                    next_level.append(instance)
+        for container, key, field in slots:
+            identifier = container[key]
+            container[key] = loaded.get((field.reference_type, identifier)) or DanglingReference(
+                identifier
+            )
+        level = next_level
+        names = None

@@ -1,0 +1,114 @@
+"""Compile update definitions (``{"name": "x"}``, ``inc__views=1``) into MongoDB updates."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from aiomotorengine.errors import InvalidQueryError, describe_value
+from aiomotorengine.fields.base_field import BaseField
+from aiomotorengine.query.base import element_field
+from aiomotorengine.query.compiler import resolve_field_path
+
+if TYPE_CHECKING:
+    from aiomotorengine.document import BaseDocument
+
+__all__ = ["UPDATE_OPERATORS", "compile_update"]
+
+# keyword prefix -> (MongoDB operator, how the value is converted)
+UPDATE_OPERATORS: dict[str, tuple[str, str]] = {
+    "set": ("$set", "value"),
+    "unset": ("$unset", "flag"),
+    "inc": ("$inc", "number"),
+    "dec": ("$inc", "negated"),
+    "mul": ("$mul", "number"),
+    "min": ("$min", "value"),
+    "max": ("$max", "value"),
+    "push": ("$push", "item"),
+    "push_all": ("$push", "each"),
+    "add_to_set": ("$addToSet", "item_or_each"),
+    "pull": ("$pull", "item"),
+    "pull_all": ("$pullAll", "items"),
+    "pop": ("$pop", "pop"),
+}
+
+
+def _check(document: type[BaseDocument], field: BaseField[Any] | None, value: Any) -> Any:
+    if field is None or value is None:
+        return value
+    return field.to_son(field.check(None, value))
+
+
+def _convert(
+    document: type[BaseDocument], field: BaseField[Any] | None, kind: str, value: Any, key: str
+) -> Any:
+    if kind == "value":
+        return _check(document, field, value)
+    if kind == "flag":
+        return ""
+    if kind in ("number", "negated"):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise InvalidQueryError(
+                f"{document.__name__}: {key} needs a number, got {describe_value(value)}"
+            )
+        return -value if kind == "negated" else value
+    item = element_field(field) if field is not None else None
+    if kind == "item":
+        return _check(document, item, value)
+    if kind in ("each", "items", "item_or_each"):
+        if kind == "item_or_each" and not isinstance(value, (list, tuple)):
+            return _check(document, item, value)
+        if not isinstance(value, (list, tuple)):
+            raise InvalidQueryError(
+                f"{document.__name__}: {key} needs a list, got {describe_value(value)}"
+            )
+        items = [_check(document, item, entry) for entry in value]
+        return items if kind == "items" else {"$each": items}
+    if kind == "pop":
+        if value not in (1, -1):
+            raise InvalidQueryError(f"{document.__name__}: {key} takes 1 (last) or -1 (first)")
+        return value
+    raise AssertionError(kind)
+
+
+def compile_update(
+    document: type[BaseDocument],
+    definition: Mapping[Any, Any] | None = None,
+    operations: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The update document for ``definition`` (``{name_or_field: value}``, sent as
+    ``$set``, ``None`` as ``$unset``) and MongoEngine-style ``operations`` (``inc__views=1``)."""
+    update: dict[str, dict[str, Any]] = {}
+
+    def add(operator: str, path: str, value: Any) -> None:
+        target = update.setdefault(operator, {})
+        if path in target:
+            raise InvalidQueryError(f"{document.__name__}: {path!r} is updated twice")
+        target[path] = value
+
+    for name, value in (definition or {}).items():
+        key = name.name if isinstance(name, BaseField) else name
+        if not isinstance(key, str):
+            raise InvalidQueryError(f"{document.__name__}: bad update key {name!r}")
+        path, field, _ = resolve_field_path(document, key, allow_operator=False)
+        if value is None:
+            add("$unset", path, "")
+        else:
+            add("$set", path, _check(document, field, value))
+    for key, value in (operations or {}).items():
+        prefix, _, name = key.partition("__")
+        if prefix not in UPDATE_OPERATORS or not name:
+            known = ", ".join(sorted(UPDATE_OPERATORS))
+            raise InvalidQueryError(
+                f"{document.__name__}: unknown update {key!r}; use <operator>__<field> with one "
+                f"of: {known}"
+            )
+        operator, kind = UPDATE_OPERATORS[prefix]
+        path, field, _ = resolve_field_path(document, name, allow_operator=False)
+        if operator == "$set" and value is None:
+            add("$unset", path, "")
+        else:
+            add(operator, path, _convert(document, field, kind, value, key))
+    if not update:
+        raise InvalidQueryError(f"{document.__name__}: update() needs at least one change")
+    return update

@@ -1,0 +1,5 @@
+"""Test support: the embedded MongoDB server and the pytest plugin around it."""
+
+from aiomotorengine.testing.server import EmbeddedServer, EmbeddedServerUnavailable
+
+__all__ = ["EmbeddedServer", "EmbeddedServerUnavailable"]

@@ -9,7 +9,7 @@ from aiomotorengine.errors import InvalidQueryError, describe_value
 if TYPE_CHECKING:
     from aiomotorengine.fields.base_field import BaseField
 
-__all__ = ["QueryOperator", "element_field", "query_value"]
+__all__ = ["QueryOperator", "element_field", "flag_value", "query_value"]
 
 
 def element_field(field: BaseField[Any]) -> BaseField[Any]:
@@ -43,6 +43,15 @@ class QueryOperator:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
+
+
+def flag_value(operator: str, value: Any) -> bool:
+    """A ``True``/``False`` operand (``0``/``1`` accepted), never a truthy string."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise InvalidQueryError(f"{operator} takes True or False, got {describe_value(value)}")
 
 
 class ComparisonOperator(QueryOperator):

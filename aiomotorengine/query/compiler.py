@@ -124,6 +124,13 @@ def resolve_field_path(
             path.append(part)
             continue
         where = f"{document.__name__}.{'.'.join(path)}" if path else document.__name__
+        if field is not None and fields is None:
+            if allow_operator and is_last:
+                raise InvalidQueryError(
+                    f"{where}: unknown operator {part!r} (in {key!r}); "
+                    f"known: {', '.join(sorted(OPERATORS))}"
+                )
+            raise InvalidQueryError(f"{where} has no sub-field {part!r} (in {key!r})")
         raise InvalidQueryError(
             f"{where} has no field {part!r} (in {key!r}); "
             f"known: {', '.join(sorted(fields)) if fields else 'none'}"
@@ -154,9 +161,13 @@ def compile_filter(document: type[BaseDocument], keywords: dict[str, Any]) -> di
     conflicts: list[dict[str, Any]] = []
     for key, value in keywords.items():
         path, field, operator = resolve_field_path(document, key)
-        condition = (
-            _equality(field, value) if operator is None else operator.condition(field, value)
-        )
+        try:
+            condition = (
+                _equality(field, value) if operator is None else operator.condition(field, value)
+            )
+        except InvalidQueryError as error:
+            # Name the queried model and the filter, whatever layer found the problem.
+            raise InvalidQueryError(f"{document.__name__} filter {key!r}: {error}") from None
         existing = result.get(path, _ABSENT)
         if existing is _ABSENT:
             result[path] = condition

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aiomotorengine.query.base import QueryOperator
+from aiomotorengine.query.base import QueryOperator, flag_value
 
 if TYPE_CHECKING:
     from aiomotorengine.fields.base_field import BaseField
@@ -21,4 +21,4 @@ class ExistsQueryOperator(QueryOperator):
     name = "exists"
 
     def condition(self, field: BaseField[Any] | None, value: Any) -> Any:
-        return {"$exists": bool(value)}
+        return {"$exists": flag_value(self.name, value)}

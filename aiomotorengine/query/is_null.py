@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aiomotorengine.query.base import QueryOperator
+from aiomotorengine.query.base import QueryOperator, flag_value
 
 if TYPE_CHECKING:
     from aiomotorengine.fields.base_field import BaseField
@@ -20,6 +20,6 @@ class IsNullQueryOperator(QueryOperator):
     name = "is_null"
 
     def condition(self, field: BaseField[Any] | None, value: Any) -> Any:
-        if value:
+        if flag_value(self.name, value):
             return None
         return {"$ne": None, "$exists": True}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aiomotorengine.errors import InvalidQueryError, describe_value
@@ -33,6 +34,21 @@ UPDATE_OPERATORS: dict[str, tuple[str, str]] = {
 }
 
 
+def _is_list(field: BaseField[Any]) -> bool:
+    from aiomotorengine.fields.json_field import JsonField
+
+    return getattr(field, "base_field", None) is not None or isinstance(field, JsonField)
+
+
+def _unset(document: type[BaseDocument], field: BaseField[Any] | None, key: str) -> str:
+    if field is not None and field.required:
+        raise InvalidQueryError(
+            f"{document.__name__}: {key} would remove the required field "
+            f"{field.owner_name}.{field.name}"
+        )
+    return ""
+
+
 def _check(document: type[BaseDocument], field: BaseField[Any] | None, value: Any) -> Any:
     if field is None or value is None:
         return value
@@ -47,11 +63,17 @@ def _convert(
     if kind == "flag":
         return ""
     if kind in ("number", "negated"):
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
+        if not isinstance(value, (int, float, Decimal)) or isinstance(value, bool):
             raise InvalidQueryError(
                 f"{document.__name__}: {key} needs a number, got {describe_value(value)}"
             )
-        return -value if kind == "negated" else value
+        # Checked by the field too: inc__name=1 must not turn a string field into a number.
+        return _check(document, field, -value if kind == "negated" else value)
+    if field is not None and not _is_list(field):
+        raise InvalidQueryError(
+            f"{document.__name__}: {key} needs a list field, and {field.owner_name}."
+            f"{field.name} is a {type(field).__name__}"
+        )
     item = element_field(field) if field is not None else None
     if kind == "item":
         return _check(document, item, value)
@@ -65,7 +87,7 @@ def _convert(
         items = [_check(document, item, entry) for entry in value]
         return items if kind == "items" else {"$each": items}
     if kind == "pop":
-        if value not in (1, -1):
+        if isinstance(value, bool) or value not in (1, -1):
             raise InvalidQueryError(f"{document.__name__}: {key} takes 1 (last) or -1 (first)")
         return value
     raise AssertionError(kind)
@@ -79,20 +101,30 @@ def compile_update(
     """The update document for ``definition`` (``{name_or_field: value}``, sent as
     ``$set``, ``None`` as ``$unset``) and MongoEngine-style ``operations`` (``inc__views=1``)."""
     update: dict[str, dict[str, Any]] = {}
+    paths: list[str] = []
 
     def add(operator: str, path: str, value: Any) -> None:
-        target = update.setdefault(operator, {})
-        if path in target:
-            raise InvalidQueryError(f"{document.__name__}: {path!r} is updated twice")
-        target[path] = value
+        # MongoDB refuses two operations on one path (or on a path and its parent): say so
+        # before sending, naming the model and the path.
+        for other in paths:
+            if path == other or path.startswith(other + ".") or other.startswith(path + "."):
+                raise InvalidQueryError(
+                    f"{document.__name__}: update() changes {path!r} twice"
+                    + (f" (and {other!r})" if other != path else "")
+                    + "; split it into separate update() calls"
+                )
+        paths.append(path)
+        update.setdefault(operator, {})[path] = value
 
     for name, value in (definition or {}).items():
+        if isinstance(name, BaseField) and document._fields.get(name.name) is not name:
+            raise InvalidQueryError(f"{document.__name__}: {name!r} is not a field of this model")
         key = name.name if isinstance(name, BaseField) else name
         if not isinstance(key, str):
             raise InvalidQueryError(f"{document.__name__}: bad update key {name!r}")
         path, field, _ = resolve_field_path(document, key, allow_operator=False)
         if value is None:
-            add("$unset", path, "")
+            add("$unset", path, _unset(document, field, key))
         else:
             add("$set", path, _check(document, field, value))
     for key, value in (operations or {}).items():
@@ -105,8 +137,8 @@ def compile_update(
             )
         operator, kind = UPDATE_OPERATORS[prefix]
         path, field, _ = resolve_field_path(document, name, allow_operator=False)
-        if operator == "$set" and value is None:
-            add("$unset", path, "")
+        if operator == "$unset" or (operator == "$set" and value is None):
+            add("$unset", path, _unset(document, field, key))
         else:
             add(operator, path, _convert(document, field, kind, value, key))
     if not update:

@@ -103,6 +103,18 @@ class ReferenceField(BaseField[R], Generic[R]):
                 raise ValueError(str(error)) from None
         return value
 
+    def check(self, instance: Any, value: Any) -> Any:
+        from aiomotorengine.document import Document
+
+        if isinstance(value, Document) and value._id is None:
+            raise self.invalid(
+                instance,
+                value,
+                f"expected {self.describe()}; this {type(value).__name__} is not saved yet: "
+                f"save it before referencing it",
+            )
+        return super().check(instance, value)
+
     def validate(self, value: Any) -> bool:
         if value is None or isinstance(value, (ObjectId, DanglingReference)):
             return True

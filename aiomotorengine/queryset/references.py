@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 
-from aiomotorengine.errors import FieldNotLoadedError
+from aiomotorengine.connection import resolve_alias
+from aiomotorengine.errors import FieldNotLoadedError, InvalidQueryError
 from aiomotorengine.fields.base_field import MISSING, BaseField
 from aiomotorengine.fields.embedded_document_field import EmbeddedDocumentField
 from aiomotorengine.fields.list_field import ListField
@@ -64,12 +65,21 @@ async def load_references(
 ) -> None:
     """Load the references of ``documents`` (all, or the fields named), then those of the
     loaded documents whose model sets ``__lazy__ = False``, level by level. Each level costs
-    one query per referenced collection; a dangling reference reads as ``None``."""
+    one ``$in`` query per referenced collection; a dangling reference reads as ``None``.
+
+    A referenced model without a connection of its own is read on the connection its
+    referencing document came from."""
+    if fields is not None:
+        _check_names(documents, fields)
     loaded: dict[tuple[type, Any], Document] = {}
-    level: Sequence[BaseDocument] = documents
+    for document in documents:
+        identifier = document._values.get("_id") or document._raw.get("_id")
+        if identifier is not None:
+            loaded[(type(document), identifier)] = document
+    level: Sequence[Document] = documents
     names = fields
     while level:
-        pending: dict[type[Document], set[ObjectId]] = defaultdict(set)
+        pending: dict[tuple[type[Document], str], set[ObjectId]] = defaultdict(set)
         slots: list[_Slot] = []
         for document in level:
             for slot in _slots(document, names):
@@ -77,14 +87,18 @@ async def load_references(
                 value = container[key]
                 if isinstance(value, ObjectId):
                     slots.append(slot)
-                    if (field.reference_type, value) not in loaded:
-                        pending[field.reference_type].add(value)
+                    reference_type = field.reference_type
+                    if (reference_type, value) not in loaded:
+                        alias = resolve_alias(
+                            reference_type, reference_type.__alias__ or document._alias
+                        )
+                        pending[(reference_type, alias)].add(value)
         next_level: list[Document] = []
-        for reference_type, ids in pending.items():
-            _, collection = collection_for(reference_type)
+        for (reference_type, alias), ids in pending.items():
+            _, collection = collection_for(reference_type, alias)
             found = await collection.find({"_id": {"$in": list(ids)}}).to_list(None)
             for son in found:
-                instance = reference_type.from_son(son)
+                instance = reference_type.from_son(son, alias=alias)
                 loaded[(reference_type, son["_id"])] = instance
                 if not reference_type.__lazy__:
                     next_level.append(instance)
@@ -95,3 +109,17 @@ async def load_references(
             )
         level = next_level
         names = None
+
+
+def _check_names(documents: Sequence[Document], names: Sequence[str]) -> None:
+    if isinstance(names, str):
+        raise InvalidQueryError(
+            f"load_references(fields=...) takes a list of field names, got {names!r}"
+        )
+    for document_class in {type(document) for document in documents}:
+        unknown = [name for name in names if name not in document_class._fields]
+        if unknown:
+            raise InvalidQueryError(
+                f"{document_class.__name__}.load_references(): no field named "
+                f"{', '.join(repr(name) for name in unknown)}"
+            )

@@ -1,0 +1,245 @@
+"""Index declarations, ensure_index, and UniqueKeyViolationError on every write path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pymongo import ASCENDING, DESCENDING, GEOSPHERE
+from pymongo.errors import OperationFailure
+
+from aiomotorengine import (
+    Database,
+    DateTimeField,
+    Document,
+    EmbeddedDocument,
+    EmbeddedDocumentField,
+    Index,
+    IntField,
+    PointField,
+    StringField,
+    UniqueKeyViolationError,
+    ensure_indexes,
+)
+from aiomotorengine.management import IndexDeclarationError, index_models
+
+
+class Address(EmbeddedDocument):
+    code = StringField(db_field="c", unique=True, sparse=True)
+
+
+class Person(Document):
+    __collection__ = "idx_people"
+    __indexes__ = [
+        Index(("last_name", ASCENDING), ("first_name", DESCENDING), unique=True, sparse=True),
+        Index("created", expire_after_seconds=3600),
+        Index("nickname", unique=True, partial_filter={"age__gte": 18}),
+        Index("-age", name="by_age_desc"),
+    ]
+    first_name = StringField(db_field="fn")
+    last_name = StringField(db_field="ln")
+    email = StringField(unique=True)
+    handle = StringField(sparse=True)
+    nickname = StringField()
+    age = IntField()
+    created = DateTimeField()
+    address = EmbeddedDocumentField(Address)
+
+
+class Plain(Document):
+    __collection__ = "idx_plain"
+    name = StringField()
+    where = PointField(index=False)
+
+
+async def _indexes(db: Database, collection: str) -> dict[str, dict[str, Any]]:
+    return await db.collection(collection).index_information()
+
+
+def test_index_models_translate_names_to_db_fields() -> None:
+    documents = [model.document for model in index_models(Person)]
+    keys = [list(document["key"].items()) for document in documents]
+    assert keys == [
+        [("email", 1)],
+        [("handle", 1)],
+        [("address.c", 1)],
+        [("ln", 1), ("fn", -1)],
+        [("created", 1)],
+        [("nickname", 1)],
+        [("age", -1)],
+    ]
+    by_key = {tuple(d["key"]): d for d in documents}
+    assert by_key[("email",)]["unique"] is True
+    assert by_key[("handle",)]["sparse"] is True and "unique" not in by_key[("handle",)]
+    assert by_key[("address.c",)]["unique"] is True and by_key[("address.c",)]["sparse"] is True
+    assert by_key[("ln", "fn")]["unique"] is True
+    assert by_key[("created",)]["expireAfterSeconds"] == 3600
+    assert by_key[("nickname",)]["partialFilterExpression"] == {"age": {"$gte": 18}}
+    assert by_key[("age",)]["name"] == "by_age_desc"
+    assert index_models(Plain) == []
+
+
+def test_bad_declarations_name_the_model_and_field() -> None:
+    class Broken(Document):
+        __collection__ = "idx_broken"
+        __indexes__ = [Index("missing")]
+        name = StringField()
+
+    with pytest.raises(IndexDeclarationError, match=r"Broken.*'missing'"):
+        index_models(Broken)
+    with pytest.raises(IndexDeclarationError, match="expire_after_seconds"):
+        Index("created", expire_after_seconds=-1)
+    with pytest.raises(IndexDeclarationError, match="Index key"):
+        Index(("name", "sideways"))
+
+    class Clash(Document):
+        __collection__ = "idx_clash"
+        __indexes__ = [Index("email")]
+        email = StringField(unique=True)
+
+    with pytest.raises(IndexDeclarationError, match=r"Clash.*disagree"):
+        index_models(Clash)
+
+
+async def test_ensure_index_creates_what_the_model_declares_idempotently(db: Database) -> None:
+    assert await Person.ensure_index() == 7
+    assert await Person.objects.ensure_index() == 7  # idempotent: no error, same count
+    info = await _indexes(db, "idx_people")
+    assert set(info) == {
+        "_id_",
+        "email_1",
+        "handle_1",
+        "address.c_1",
+        "ln_1_fn_-1",
+        "created_1",
+        "nickname_1",
+        "by_age_desc",
+    }
+    assert info["email_1"]["unique"] is True
+    assert info["handle_1"].get("sparse") is True
+    assert info["ln_1_fn_-1"]["unique"] is True
+    assert info["created_1"]["expireAfterSeconds"] == 3600
+    assert info["nickname_1"]["partialFilterExpression"] == {"age": {"$gte": 18}}
+
+
+async def test_indexes_are_never_created_by_saving(db: Database) -> None:
+    await Person.objects.create(email="a@x.org")
+    assert set(await _indexes(db, "idx_people")) == {"_id_"}
+
+
+async def test_model_without_declarations_creates_nothing(db: Database) -> None:
+    await Plain.objects.create(name="x")
+    assert await ensure_indexes(Plain) == 0
+    assert set(await _indexes(db, "idx_plain")) == {"_id_"}
+
+
+async def test_conflicting_existing_index_surfaces_the_driver_error(db: Database) -> None:
+    await db.collection("idx_people").create_index("email")  # same key, not unique
+    with pytest.raises(OperationFailure):
+        await Person.ensure_index()
+
+
+async def test_partial_unique_index_applies_only_to_matching_documents(db: Database) -> None:
+    await Person.ensure_index()
+    await Person.objects.create(email="a@x", nickname="kid", age=10)
+    await Person.objects.create(email="b@x", nickname="kid", age=11)  # outside the filter
+    await Person.objects.create(email="c@x", nickname="kid", age=30)
+    with pytest.raises(UniqueKeyViolationError, match="nickname"):
+        await Person.objects.create(email="d@x", nickname="kid", age=40)
+
+
+# --- UniqueKeyViolationError on every write path ----------------------------------------------
+async def test_unique_violation_on_insert_names_model_field_and_value(db: Database) -> None:
+    await Person.ensure_index()
+    await Person.objects.create(email="ada@x.org")
+    duplicate = Person(email="ada@x.org")
+    with pytest.raises(UniqueKeyViolationError) as error:
+        await duplicate.save()
+    assert error.value.model == "Person"
+    assert error.value.fields == ("email",)
+    assert error.value.key_value == {"email": "ada@x.org"}
+    assert "Person" in str(error.value) and "email='ada@x.org'" in str(error.value)
+    assert duplicate._id is None and not duplicate._persisted
+    assert await Person.objects.count() == 1
+
+
+async def test_unique_violation_on_compound_index_uses_attribute_names(db: Database) -> None:
+    await Person.ensure_index()
+    await Person.objects.create(email="1", first_name="Ada", last_name="Lovelace")
+    with pytest.raises(UniqueKeyViolationError) as error:
+        await Person.objects.create(email="2", first_name="Ada", last_name="Lovelace")
+    assert error.value.fields == ("last_name", "first_name")
+    assert "last_name='Lovelace'" in str(error.value)
+
+
+async def test_unique_violation_inside_embedded_document_names_the_path(db: Database) -> None:
+    await Person.ensure_index()
+    await Person.objects.create(email="1", address=Address(code="X1"))
+    with pytest.raises(UniqueKeyViolationError) as error:
+        await Person.objects.create(email="2", address=Address(code="X1"))
+    assert error.value.fields == ("address.code",)
+
+
+async def test_unique_violation_on_delta_save(db: Database) -> None:
+    await Person.ensure_index()
+    await Person.objects.create(email="a@x")
+    other = await Person.objects.create(email="b@x", age=3)
+    other.email = "a@x"
+    other.age = 4
+    with pytest.raises(UniqueKeyViolationError) as error:
+        await other.save()
+    assert error.value.fields == ("email",)
+    raw = await db.collection("idx_people").find_one({"_id": other._id})
+    assert raw is not None and raw["email"] == "b@x" and raw["age"] == 3
+
+
+@pytest.mark.parametrize("many", [False, True])
+async def test_unique_violation_on_update(db: Database, many: bool) -> None:
+    await Person.ensure_index()
+    await Person.objects.create(email="a@x")
+    await Person.objects.create(email="b@x")
+    queryset = Person.objects.filter(email="b@x")
+    with pytest.raises(UniqueKeyViolationError) as error:
+        if many:
+            await queryset.update({"email": "a@x"})
+        else:
+            await queryset.update_one(set__email="a@x")
+    assert error.value.model == "Person" and error.value.fields == ("email",)
+
+
+async def test_unique_violation_on_bulk_insert(db: Database) -> None:
+    await Person.ensure_index()
+    await Person.objects.create(email="taken")
+    with pytest.raises(UniqueKeyViolationError) as error:
+        await Person.objects.bulk_insert([Person(email="new"), Person(email="taken")])
+    assert error.value.fields == ("email",)
+    assert error.value.key_value == {"email": "taken"}
+
+
+async def test_unique_violation_within_one_bulk_insert(db: Database) -> None:
+    await Person.ensure_index()
+    with pytest.raises(UniqueKeyViolationError, match="email"):
+        await Person.objects.bulk_insert([Person(email="same"), Person(email="same")])
+
+
+class Place(Document):
+    __collection__ = "idx_places"
+    location = PointField()
+
+
+async def test_geojson_field_declares_a_2dsphere_index(db: Database) -> None:
+    assert [list(m.document["key"].items()) for m in index_models(Place)] == [
+        [("location", GEOSPHERE)]
+    ]
+    assert await Place.ensure_index() == 1
+    info = await _indexes(db, "idx_places")
+    assert info["location_2dsphere"]["key"] == [("location", "2dsphere")]
+
+
+@pytest.mark.mongodb_only(
+    reason="SecantusDB rejects re-creating an identical 2dsphere index (code 86: it compares "
+    "the stored 2dsphereIndexVersion with the request, mongod does not)"
+)
+async def test_ensure_index_with_a_geo_index_is_idempotent(db: Database) -> None:
+    assert await Place.ensure_index() == 1
+    assert await Place.ensure_index() == 1

@@ -61,16 +61,20 @@ from aiomotorengine.fields import (
     URLField,
     UUIDField,
 )
+from aiomotorengine.management import Index, ensure_indexes, sync_indexes
 from aiomotorengine.query import Q
-from aiomotorengine.queryset import QuerySet, UpdateResult
+from aiomotorengine.queryset import BatchQuery, QuerySet, UpdateResult
+from aiomotorengine.queryset.aggregation import Aggregation
 
 __version__ = "2.0.0.dev0"
 
 __all__ = [
     "ASCENDING",
     "DESCENDING",
+    "Aggregation",
     "AioMotorEngineError",
     "BaseField",
+    "BatchQuery",
     "BinaryField",
     "BooleanField",
     "ConnectionError",
@@ -87,6 +91,7 @@ __all__ = [
     "FieldNotLoadedError",
     "FloatField",
     "HashedPassword",
+    "Index",
     "IntField",
     "InvalidDocumentError",
     "InvalidQueryError",
@@ -110,9 +115,11 @@ __all__ = [
     "__version__",
     "connect",
     "disconnect",
+    "ensure_indexes",
     "get_connection",
     "register_connection",
     "set_default_connection",
     "switch_connection",
+    "sync_indexes",
     "unregister_connection",
 ]

@@ -29,6 +29,7 @@ __all__ = [
     "ContextQuery",
     "Database",
     "connect",
+    "declared_alias",
     "disconnect",
     "disconnect_all",
     "get_connection",
@@ -43,15 +44,24 @@ __all__ = [
 
 DEFAULT_ALIAS = "default"
 
-_CREDENTIALS_IN_URI = re.compile(r"(?P<scheme>mongodb(?:\+srv)?://)(?P<userinfo>[^@/]*)@")
+_CREDENTIALS_IN_URI = re.compile(r"(?P<scheme>mongodb(?:\+srv)?://)(?P<userinfo>[^@/\s]*)@")
 _SECRET_OPTIONS = frozenset(
     {"password", "tlsCertificateKeyFilePassword", "authMechanismProperties"}
+)
+# Never shown by repr() or error messages (compared lower-cased: pymongo's options are not
+# case-sensitive).
+_HIDDEN_OPTIONS = frozenset(name.lower() for name in (*_SECRET_OPTIONS, "username"))
+_SECRET_URI_OPTIONS = re.compile(
+    r"(?P<name>[?&](?:tlsCertificateKeyFilePassword|authMechanismProperties|password)=)"
+    r"(?P<value>[^&\s'\"]*)",
+    re.IGNORECASE,
 )
 
 
 def redact(text: str) -> str:
-    """Hide the user info of every MongoDB URI in ``text``."""
-    return _CREDENTIALS_IN_URI.sub(r"\g<scheme>***@", text)
+    """Hide the user info and secret options of every MongoDB URI in ``text``."""
+    text = _CREDENTIALS_IN_URI.sub(r"\g<scheme>***@", text)
+    return _SECRET_URI_OPTIONS.sub(r"\g<name>***", text)
 
 
 class _Settings:
@@ -79,8 +89,7 @@ class _Settings:
 
     def describe(self) -> str:
         hosts = self.host if isinstance(self.host, str) else ",".join(self.host)
-        shown = {k: v for k, v in self.options.items() if k not in _SECRET_OPTIONS}
-        shown.pop("username", None)
+        shown = {k: v for k, v in self.options.items() if k.lower() not in _HIDDEN_OPTIONS}
         return redact(f"db={self.db!r} host={hosts!r} port={self.port!r} options={shown!r}")
 
 
@@ -117,10 +126,7 @@ class Database:
     @property
     def client(self) -> AsyncMongoClient[dict[str, Any]]:
         """The alias's ``AsyncMongoClient`` for the running event loop (built on first use)."""
-        try:
-            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
+        loop = _running_loop()
         client = self._client
         if client is not None:
             bound = self._loop() if self._loop is not None else None
@@ -179,15 +185,19 @@ class Database:
         """Round-trip a ``ping`` command to the server."""
         return await self.database.command("ping")
 
-    async def command(self, command: str | MutableMapping[str, Any], *args: Any, **kwargs: Any) -> Any:
+    async def command(
+        self, command: str | MutableMapping[str, Any], *args: Any, **kwargs: Any
+    ) -> Any:
         """Run a database command (use ``bson.SON`` when the command's key order matters)."""
         return await self.database.command(command, *args, **kwargs)
 
     async def close(self) -> None:
         """Close the client of the running loop; the next use builds a new one."""
+        # A client bound to another (usually finished) loop cannot be used from this one.
+        stale = self._loop is not None and self._loop() is not _running_loop()
         client, self._client, self._loop = self._client, None, None
         self._collections = {}
-        if client is not None:
+        if client is not None and not stale:
             await client.close()
 
     def _forget_client(self) -> None:
@@ -271,9 +281,34 @@ def connect(
             f"connection {alias!r} is already registered with other settings "
             f"({existing._settings.describe()}); call disconnect({alias!r}) first"
         )
+    _check_options(alias, settings)
     handle = Database(alias, settings)
     _connections[alias] = handle
     return handle
+
+
+def _check_options(alias: str, settings: _Settings) -> None:
+    """Raise ``ConnectionError`` now for options the driver rejects, not at first use.
+
+    A throw-away client validates them: building one does no I/O (it connects on first use;
+    ``mongodb+srv`` is resolved then too). Event listeners are left out: a client with topology
+    listeners starts a task, which needs a running loop.
+    """
+    options = {k: v for k, v in settings.options.items() if k != "event_listeners"}
+    options.setdefault("uuidRepresentation", "standard")
+    try:
+        AsyncMongoClient(host=settings.host, port=settings.port, **options)
+    except Exception as error:  # configuration errors: never echo credentials
+        raise ConnectionError(
+            f"cannot configure connection {alias!r}: {redact(str(error))}"
+        ) from None
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _database_from_uri(host: str | list[str]) -> str | None:
@@ -357,15 +392,21 @@ def resolve_alias(
 ) -> str:
     """The alias a query on ``model`` runs on, in order of precedence: ``explicit``, a
     per-model switch, the model's declared alias, the task-wide switch, the default."""
+    return declared_alias(model, model_alias, explicit) or _switched_alias.get() or _default_alias
+
+
+def declared_alias(
+    model: type | None = None, model_alias: str | None = None, explicit: str | None = None
+) -> str | None:
+    """The alias ``explicit``, a per-model switch or the model's declared alias selects, in
+    that order; ``None`` when only the task-wide switch or the default would apply."""
     if explicit is not None:
         return explicit
     if model is not None:
         switched = _switched_models.get().get(model)
         if switched is not None:
             return switched
-    if model_alias is not None:
-        return model_alias
-    return _switched_alias.get() or _default_alias
+    return model_alias
 
 
 @contextlib.contextmanager

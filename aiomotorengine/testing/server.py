@@ -90,12 +90,13 @@ class EmbeddedServer:
         """Start the server and wait until it answers ``ping``."""
         if self.running:
             return self
+        launcher = _launcher()  # before creating anything, so a missing launcher leaks nothing
         if self.storage_path is None:
             self.storage_path = tempfile.mkdtemp(prefix="aiomotorengine-embedded-")
         if self.port is None:
             self.port = _free_port()
         command = [
-            _launcher(),
+            launcher,
             "--host",
             "127.0.0.1",
             "--port",

@@ -1,0 +1,297 @@
+"""``BatchQuery``: queue writes and send them together on one connection (cqlengine's batch).
+
+Writes are validated when queued and sent when the ``async with`` block ends, as one ordered
+``bulk_write`` per collection (collections in the order they were first written), optionally
+inside one multi-document transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from bson import ObjectId
+from pymongo import DeleteMany, DeleteOne, InsertOne, UpdateMany, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.results import BulkWriteResult
+
+from aiomotorengine.connection import declared_alias, get_connection, resolve_alias
+from aiomotorengine.errors import (
+    ConnectionError,
+    DocumentDeletedError,
+    InvalidQueryError,
+    describe_value,
+)
+from aiomotorengine.queryset.persistence import (
+    compute_update,
+    finish_insert,
+    finish_update,
+    prepare_insert,
+    translate_duplicate_key,
+    update_spec,
+)
+from aiomotorengine.queryset.updates import compile_update
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from aiomotorengine.document import Document
+    from aiomotorengine.queryset.queryset import QuerySet
+
+__all__ = ["BatchQuery", "BatchedQuerySet"]
+
+D = TypeVar("D", bound="Document")
+
+_Request = InsertOne[dict[str, Any]] | UpdateOne | UpdateMany | DeleteOne | DeleteMany
+
+
+@dataclass
+class _Write:
+    model: type[Document]
+    request: _Request
+    # Runs after the write was acknowledged (marks documents saved).
+    finish: Callable[[], None] | None = None
+    # ``update_one`` of a loaded document: it must still exist.
+    document_update: bool = False
+
+
+@dataclass
+class _Collection:
+    name: str
+    writes: list[_Write] = field(default_factory=list)
+
+
+class BatchQuery:
+    """Queue writes on one connection and send them when the block ends::
+
+        async with BatchQuery(connection="cluster1") as batch:
+            batch.create(Automobile, manufacturer="honda", year=2010)
+            batch.save(car)                     # insert, or $set/$unset of what changed
+            batch.delete(old_car)
+            Automobile.objects.filter(year__lt=1990).batch(batch).delete()
+
+    Each write is validated when queued; nothing is sent if the block raises. At the end, each
+    collection gets one ordered ``bulk_write``; with ``transaction=True`` they all run in one
+    multi-document transaction (all or nothing). ``connection=None`` is the connection in force
+    when the block starts (the default, or a :func:`switch_connection` alias). Documents bound
+    to another connection (loaded from it, ``using()``, ``__alias__``) are refused.
+    """
+
+    def __init__(self, connection: str | None = None, *, transaction: bool = False) -> None:
+        self._connection = connection
+        self._alias: str | None = None
+        self.transaction = transaction
+        self._collections: dict[str, _Collection] = {}
+        self._pending_saves: dict[int, tuple[str, int]] = {}
+
+    def __repr__(self) -> str:
+        count = sum(len(c.writes) for c in self._collections.values())
+        return f"<BatchQuery connection={self.alias!r} writes={count}>"
+
+    @property
+    def alias(self) -> str:
+        """The connection alias every write of the batch goes to."""
+        if self._alias is None:
+            self._alias = self._connection or resolve_alias()
+        return self._alias
+
+    # --- queueing --------------------------------------------------------------------------
+    def _check_alias(self, model: type[Document], chosen: str | None, what: str) -> None:
+        own = declared_alias(model, model.__alias__, chosen)
+        if own is not None and own != self.alias:
+            raise ConnectionError(
+                f"{model.__name__}: {what} uses connection {own!r}, but this batch runs on "
+                f"{self.alias!r}; every write of a batch must use the batch's connection"
+            )
+
+    def _queue(self, model: type[Document], write: _Write) -> tuple[str, int]:
+        name = model.__collection__
+        collection = self._collections.setdefault(name, _Collection(name))
+        collection.writes.append(write)
+        return name, len(collection.writes) - 1
+
+    def save(self, document: D) -> D:
+        """Queue the insert of a new document (its ``_id`` is assigned now) or the
+        ``$set``/``$unset`` of what changed in a loaded one. Validates now."""
+        model = self._document_class(document, "save")
+        self._check_alias(model, document._alias, f"{document!r}")
+        alias = self.alias
+        write: _Write
+        if not document._persisted:
+            son = prepare_insert(document)
+            if son.get("_id") is None:
+                son["_id"] = ObjectId()
+            document._values["_id"] = son["_id"]
+            write = _Write(model, InsertOne(son), lambda: finish_insert(document, son, alias))
+        else:
+            change = compute_update(document)
+            if change is None:
+                return document
+            sets, unsets = change
+            write = _Write(
+                model,
+                UpdateOne({"_id": document._id}, update_spec(sets, unsets)),
+                lambda: finish_update(document, sets, unsets, alias),
+                document_update=True,
+            )
+        previous = self._pending_saves.get(id(document))
+        if previous is not None:  # saved again before the batch ran: the latest state wins
+            name, index = previous
+            self._collections[name].writes[index] = write
+        else:
+            self._pending_saves[id(document)] = self._queue(model, write)
+        return document
+
+    def create(self, model: type[D], /, **values: Any) -> D:
+        """Build a ``model`` document from ``values``, validate it and queue its insert.
+
+        Returns the document, its ``_id`` already assigned."""
+        if not _is_document_class(model):
+            raise TypeError(f"BatchQuery.create() takes a Document class, got {model!r}")
+        return self.save(model(**values))
+
+    def delete(self, document: Document) -> None:
+        """Queue the deletion of ``document`` (by ``_id``; nothing when it has none)."""
+        model = self._document_class(document, "delete")
+        self._check_alias(model, document._alias, f"{document!r}")
+        if document._id is None:
+            return
+        self._queue(model, _Write(model, DeleteOne({"_id": document._id})))
+
+    def _document_class(self, document: Document, what: str) -> type[Document]:
+        model = type(document)
+        if not _is_document_class(model):
+            raise TypeError(f"BatchQuery.{what}() takes a document, got {describe_value(document)}")
+        return model
+
+    # --- sending ---------------------------------------------------------------------------
+    async def __aenter__(self) -> Self:
+        get_connection(self.alias)  # an unknown alias fails here, before any work
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if exc_type is not None:
+            self.clear()
+            return
+        await self.execute()
+
+    def clear(self) -> None:
+        """Drop every queued write."""
+        self._collections = {}
+        self._pending_saves = {}
+
+    async def execute(self) -> None:
+        """Send the queued writes now (``async with`` does this at the end of the block)."""
+        collections = list(self._collections.values())
+        self.clear()
+        if not collections:
+            return
+        handle = get_connection(self.alias)
+        if not self.transaction:
+            for collection in collections:
+                await self._write(handle.collection(collection.name), collection, None)
+            return
+
+        async def run(session: AsyncClientSession) -> None:
+            for collection in collections:
+                await self._write(handle.collection(collection.name), collection, session)
+
+        async with handle.client.start_session() as session:
+            await session.with_transaction(run)
+        for collection in collections:
+            _finish(collection.writes)
+
+    async def _write(
+        self, target: Any, collection: _Collection, session: AsyncClientSession | None
+    ) -> BulkWriteResult:
+        writes = collection.writes
+        try:
+            result: BulkWriteResult = await target.bulk_write(
+                [write.request for write in writes], ordered=True, session=session
+            )
+        except BulkWriteError as error:
+            errors = (error.details or {}).get("writeErrors") or [{}]
+            index = errors[0].get("index", 0)
+            if session is None:
+                _finish(writes[:index])  # ordered: those before the failure were applied
+            if any(entry.get("code") == 11000 for entry in errors):
+                raise translate_duplicate_key(writes[index].model, error) from None
+            raise
+        except DuplicateKeyError as error:
+            raise translate_duplicate_key(writes[0].model, error) from None
+        if session is None:
+            _finish(writes)
+        updates = sum(1 for write in writes if write.document_update)
+        has_update_many = any(isinstance(write.request, UpdateMany) for write in writes)
+        # update_many requests count towards matched_count too: check only without them.
+        if updates and not has_update_many and result.matched_count < updates:
+            models = sorted({write.model.__name__ for write in writes if write.document_update})
+            raise DocumentDeletedError(
+                f"{', '.join(models)}: {updates - result.matched_count} of {updates} saved "
+                f"documents no longer exist in collection {collection.name!r} (deleted "
+                f"meanwhile?); "
+                + ("the transaction was rolled back" if session else "nothing was written for them")
+            )
+        return result
+
+    def bind(self, queryset: QuerySet[D]) -> BatchedQuerySet[D]:
+        """The writes of ``queryset``, queued in this batch (``QuerySet.batch(batch)``)."""
+        return BatchedQuerySet(self, queryset)
+
+
+def _finish(writes: list[_Write]) -> None:
+    for write in writes:
+        if write.finish is not None:
+            write.finish()
+
+
+def _is_document_class(model: object) -> bool:
+    from aiomotorengine.document import Document
+
+    return isinstance(model, type) and issubclass(model, Document)
+
+
+class BatchedQuerySet(Generic[D]):
+    """A queryset whose writes go to a :class:`BatchQuery` instead of the server::
+
+    Automobile.objects.batch(batch).create(manufacturer="honda")
+    Automobile.objects.filter(year__lt=1990).batch(batch).delete()
+    """
+
+    def __init__(self, batch: BatchQuery, queryset: QuerySet[D]) -> None:
+        self._batch = batch
+        self._queryset = queryset
+        document = queryset._document
+        batch._check_alias(document, queryset._alias, f"{document.__name__}.objects")
+
+    def create(self, **values: Any) -> D:
+        """Build, validate and queue the insert of a document; returns it (``_id`` set)."""
+        return self._batch.create(self._queryset._document, **values)
+
+    def delete(self) -> None:
+        """Queue the deletion of every matching document."""
+        queryset = self._queryset
+        if queryset._skip or queryset._limit:
+            raise InvalidQueryError(
+                f"{queryset._document.__name__}.objects.batch().delete() ignores skip()/limit(); "
+                f"filter on the documents to delete instead"
+            )
+        self._batch._queue(
+            queryset._document, _Write(queryset._document, DeleteMany(queryset.query))
+        )
+
+    def update(self, definition: Mapping[Any, Any] | None = None, **operations: Any) -> None:
+        """Queue an update of every matching document (as ``QuerySet.update``)."""
+        queryset = self._queryset
+        spec = compile_update(queryset._document, definition, operations)
+        self._batch._queue(
+            queryset._document, _Write(queryset._document, UpdateMany(queryset.query, spec))
+        )

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from aiomotorengine.document import Document
     from aiomotorengine.queryset.aggregation import Aggregation
+    from aiomotorengine.queryset.batch import BatchedQuerySet, BatchQuery
 
 __all__ = ["QuerySet", "UpdateResult"]
 
@@ -126,7 +127,7 @@ class QuerySet(Generic[D]):
         name = self._name(field)
         if name.startswith("-"):
             name, direction = name[1:], DESCENDING
-        if direction not in (ASCENDING, DESCENDING):
+        if isinstance(direction, bool) or direction not in (ASCENDING, DESCENDING):
             raise InvalidQueryError(
                 f"{self._document.__name__}: sort direction must be ASCENDING (1) or "
                 f"DESCENDING (-1), got {describe_value(direction)}"
@@ -178,8 +179,17 @@ class QuerySet(Generic[D]):
         self._read_preference = read_preference
         return self
 
+    def batch(self, batch: BatchQuery) -> BatchedQuerySet[D]:
+        """Queue this queryset's writes in ``batch``: ``.batch(b).create(...)``, ``.delete()``,
+        ``.update(...)`` (see :class:`~aiomotorengine.queryset.batch.BatchQuery`)."""
+        return batch.bind(self)
+
     def _name(self, field: FieldName) -> str:
         if isinstance(field, BaseField):
+            if self._document._fields.get(field.name) is not field:
+                raise InvalidQueryError(
+                    f"{self._document.__name__}: {field!r} is not a field of this model"
+                )
             return field.name
         if not isinstance(field, str):
             raise InvalidQueryError(
@@ -256,10 +266,19 @@ class QuerySet(Generic[D]):
         return documents
 
     async def to_list(self, length: int | None = None, alias: str | None = None) -> list[D]:
-        """Like ``find_all``, at most ``length`` documents."""
+        """Like ``find_all``, at most ``length`` documents (``None``: all of them)."""
+        if length is not None and self._non_negative("to_list", length) == 0:
+            return []
         resolved, collection = self._collection(alias)
-        cursor = collection.find(self.query, **self._find_options())
-        documents = self._hydrate(await cursor.to_list(length), resolved)
+        options = self._find_options()
+        if length is not None:
+            options["limit"] = min(length, self._limit) if self._limit else length
+        cursor = collection.find(self.query, **options)
+        try:
+            sons = await cursor.to_list(length)
+        finally:
+            await cursor.close()  # when more documents remain, do not leave a server cursor open
+        documents = self._hydrate(sons, resolved)
         await self._maybe_load_references(documents, None)
         return documents
 
@@ -278,10 +297,18 @@ class QuerySet(Generic[D]):
         resolved, collection = self._collection(None)
         cursor = collection.find(self.query, **self._find_options())
         try:
-            document_class = self._document
-            loaded = self._loaded
-            async for son in cursor:
-                yield document_class.from_son(son, loaded=loaded, alias=resolved)
+            if self._document.__lazy__:
+                document_class = self._document
+                loaded = self._loaded
+                async for son in cursor:
+                    yield document_class.from_son(son, loaded=loaded, alias=resolved)
+                return
+            # Eager references: load them a chunk at a time, never one query per document.
+            while chunk := await cursor.to_list(_EAGER_STREAM_CHUNK):
+                documents = self._hydrate(chunk, resolved)
+                await self._maybe_load_references(documents, False)
+                for document in documents:
+                    yield document
         finally:
             await cursor.close()
 
@@ -307,11 +334,11 @@ class QuerySet(Generic[D]):
         ``MultipleObjectsReturned``."""
         if id is not None:
             filters["_id"] = id
-        if filters:
-            self.filter(**filters)
-        resolved, collection = self._collection(alias)
-        query = self.query
-        options = self._find_options()
+        # A terminal call: narrow a copy, so this queryset keeps its own filters.
+        queryset = self.clone().filter(**filters) if filters else self
+        resolved, collection = queryset._collection(alias)
+        query = queryset.query
+        options = queryset._find_options()
         if set(query) == {"_id"} and not isinstance(query["_id"], dict):
             son = await collection.find_one(query, **options)
             documents = [son] if son is not None else []
@@ -389,9 +416,13 @@ class QuerySet(Generic[D]):
         except (DuplicateKeyError, BulkWriteError) as error:
             if isinstance(error, BulkWriteError) and not _is_duplicate_key(error):
                 raise
-            for document, son in zip(documents, sons, strict=True):
-                if "_id" in son:  # inserted before the failure, in order
-                    document._values["_id"] = son["_id"]
+            # The insert is ordered: the documents before the failing one were written.
+            inserted = (error.details or {}).get("nInserted", 0)
+            for index, (document, son) in enumerate(zip(documents, sons, strict=True)):
+                if index < inserted:
+                    finish_insert(document, son, resolved)
+                else:
+                    son.pop("_id", None)
             raise translate_duplicate_key(self._document, error) from None
         for document, son in zip(documents, sons, strict=True):
             finish_insert(document, son, resolved)
@@ -435,6 +466,11 @@ class QuerySet(Generic[D]):
         *,
         many: bool,
     ) -> UpdateResult:
+        if many and (self._skip or self._limit):
+            raise InvalidQueryError(
+                f"{self._document.__name__}.objects.update() ignores skip()/limit(), which "
+                f"would update more than intended; filter on the documents to update instead"
+            )
         spec = compile_update(self._document, definition, operations)
         _, collection = self._collection(alias)
         try:
@@ -461,6 +497,10 @@ class QuerySet(Generic[D]):
         from aiomotorengine.management import ensure_indexes
 
         return await ensure_indexes(self._document, alias=alias or self._alias)
+
+
+# How many documents an `async for` over a __lazy__ = False model loads references for at once.
+_EAGER_STREAM_CHUNK = 100
 
 
 def _is_duplicate_key(error: BulkWriteError) -> bool:

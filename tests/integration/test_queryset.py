@@ -22,6 +22,7 @@ from aiomotorengine import (
     ListField,
     MultipleObjectsReturned,
     ObjectIdField,
+    ReferenceField,
     Q,
     StringField,
     connect,
@@ -464,3 +465,56 @@ async def test_every_call_takes_an_alias(db: Database, other: Database) -> None:
     assert await objects.count(alias="other") == 1
     assert await Person.objects.using("other").count() == 1
     assert await db.collection("people").count_documents({}) == 0
+
+
+class Tag(Document):
+    __collection__ = "bulk_tags"
+    label = StringField(unique=True)
+
+
+async def test_bulk_insert_duplicate_marks_exactly_the_inserted_documents_saved(
+    db: Database,
+) -> None:
+    from aiomotorengine import UniqueKeyViolationError
+
+    await Tag.ensure_index()
+    await Tag.objects.create(label="taken")
+    first, clash, last = Tag(label="new"), Tag(label="taken"), Tag(label="later")
+    with pytest.raises(UniqueKeyViolationError, match="label"):
+        await Tag.objects.bulk_insert([first, clash, last])
+    assert isinstance(first._id, ObjectId)
+    assert clash._id is None and last._id is None
+    stored = sorted(doc["label"] for doc in await db["bulk_tags"].find({}).to_list(None))
+    assert stored == ["new", "taken"]
+    # The inserted one is a saved document now: saving it again updates, never re-inserts.
+    first.label = "renamed"
+    await first.save()
+    assert await Tag.objects.filter(label="renamed").count() == 1
+    assert await Tag.objects.count() == 2
+
+
+class Writer(Document):
+    __collection__ = "stream_writers"
+    name = StringField()
+
+
+class EagerPost(Document):
+    __collection__ = "stream_posts"
+    __lazy__ = False
+    title = StringField()
+    writer = ReferenceField(Writer)
+
+
+async def test_async_for_loads_eager_references_a_chunk_at_a_time(
+    db: Database, commands: Commands
+) -> None:
+    writers = await Writer.objects.bulk_insert([Writer(name=f"w{i}") for i in range(3)])
+    await EagerPost.objects.bulk_insert(
+        [EagerPost(title=f"p{i}", writer=writers[i % 3]) for i in range(250)]
+    )
+    commands.clear()
+    seen = [post.writer.name async for post in EagerPost.objects.using("monitored")]  # type: ignore[union-attr]
+    assert len(seen) == 250 and set(seen) == {"w0", "w1", "w2"}
+    # One $in per chunk of 100 streamed documents, never one query per document.
+    writer_finds = [c for c in commands.named("find") if c["find"] == "stream_writers"]
+    assert len(writer_finds) == 3

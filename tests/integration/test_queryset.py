@@ -22,8 +22,8 @@ from aiomotorengine import (
     ListField,
     MultipleObjectsReturned,
     ObjectIdField,
-    ReferenceField,
     Q,
+    ReferenceField,
     StringField,
     connect,
 )

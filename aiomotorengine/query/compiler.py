@@ -159,8 +159,12 @@ def compile_filter(document: type[BaseDocument], keywords: dict[str, Any]) -> di
     """The filter for keyword conditions (ANDed), e.g. ``{"age__gt": 20}``."""
     result: dict[str, Any] = {}
     conflicts: list[dict[str, Any]] = []
+    cache = document._query_cache
     for key, value in keywords.items():
-        path, field, operator = resolve_field_path(document, key)
+        resolution = cache.get(key)
+        if resolution is None:
+            resolution = resolve_field_path(document, key)
+        path, field, operator = resolution
         try:
             condition = (
                 _equality(field, value) if operator is None else operator.condition(field, value)
@@ -196,13 +200,14 @@ def _mergeable(left: Any, right: Any) -> bool:
 def compile_node(document: type[BaseDocument], node: Q) -> dict[str, Any]:
     """The filter for a ``Q`` tree."""
     if node.children:
-        compiled = [compile_node(document, child) for child in node.children]
-        compiled = [part for part in compiled if part]
+        compiled = [part for child in node.children if (part := compile_node(document, child))]
         if node.negated:
             return {"$nor": [merge_and(compiled)]} if compiled else {}
         if node.connector == Q.OR:
             return {"$or": compiled} if len(compiled) > 1 else (compiled[0] if compiled else {})
         return merge_and(compiled)
+    if not node.raw:
+        return compile_filter(document, node.keywords) if node.keywords else {}
     parts = [dict(raw) for raw in node.raw]
     if node.keywords:
         parts.append(compile_filter(document, node.keywords))
@@ -212,13 +217,11 @@ def compile_node(document: type[BaseDocument], node: Q) -> dict[str, Any]:
 def merge_and(parts: list[dict[str, Any]]) -> dict[str, Any]:
     """AND filters: one dict when no key repeats, else ``$and``."""
     parts = [part for part in parts if part]
-    if not parts:
-        return {}
-    if len(parts) == 1:
-        return parts[0]
+    if len(parts) < 2:
+        return parts[0] if parts else {}
     merged: dict[str, Any] = {}
     for part in parts:
-        if any(key in merged for key in part):
+        if not merged.keys().isdisjoint(part):
             return {"$and": parts}
         merged.update(part)
     return merged

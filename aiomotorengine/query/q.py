@@ -45,13 +45,13 @@ class Q:
         node.keywords = {}
         node.negated = False
         node.connector = connector
-        node.children = tuple(
-            grandchild
-            for child in (left, right)
-            for grandchild in (
-                child.children if child.connector == connector and child._is_branch() else (child,)
-            )
-        )
+        children: list[Q] = []
+        for child in (left, right):
+            if child.children and child.connector == connector and not child.negated:
+                children.extend(child.children)  # (a | b) | c is one $or of three
+            else:
+                children.append(child)
+        node.children = tuple(children)
         return node
 
     def _is_branch(self) -> bool:

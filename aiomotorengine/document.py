@@ -9,11 +9,10 @@ projection did not load are never touched.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from aiomotorengine.errors import FieldNotLoadedError, InvalidDocumentError
-from aiomotorengine.fields.base_field import MISSING, BaseField
+from aiomotorengine.fields.base_field import IMMUTABLE_DEFAULT_TYPES, MISSING, BaseField
 from aiomotorengine.fields.object_id_field import ObjectIdField
 
 if TYPE_CHECKING:
@@ -34,6 +33,17 @@ def get_document(name: str) -> type[BaseDocument]:
         return _document_registry[name]
     except KeyError:
         raise LookupError(f"no document class named {name!r} is defined") from None
+
+
+def _is_computed_default(default: Any) -> bool:
+    """Whether a default must be made per instance (callables, mutable values)."""
+    return callable(default) or not (
+        default is None or isinstance(default, IMMUTABLE_DEFAULT_TYPES)
+    )
+
+
+# _raw, _values, _loaded, _persisted, _alias: what __init__/from_son put in __dict__.
+_INTERNAL_STATE_SIZE = 5
 
 
 class DocumentMetaclass(type):
@@ -64,6 +74,23 @@ class DocumentMetaclass(type):
         cls._fields_by_db_field = by_db_field
         cls._required_fields = tuple(f for f in fields.values() if f.required)
         cls._save_hook_fields = tuple(f for f in fields.values() if f.has_save_hook)
+        cls._constant_defaults = {
+            attribute: field.default
+            for attribute, field in fields.items()
+            if not _is_computed_default(field.default)
+        }
+        cls._computed_defaults = tuple(
+            field for field in fields.values() if _is_computed_default(field.default)
+        )
+        cls._validation_plan = tuple(
+            (attribute, field)
+            for attribute, field in fields.items()
+            if field.required or field.revalidate_on_save
+        )
+        cls._son_plan = tuple(
+            (attribute, field.db_field, field, field.is_identity)
+            for attribute, field in fields.items()
+        )
         cls._query_cache = {}
         if "__collection__" not in namespace and cls._has_collection:
             cls.__collection__ = name
@@ -82,6 +109,10 @@ class BaseDocument(metaclass=DocumentMetaclass):
     _fields_by_db_field: ClassVar[dict[str, BaseField[Any]]] = {}
     _required_fields: ClassVar[tuple[BaseField[Any], ...]] = ()
     _save_hook_fields: ClassVar[tuple[BaseField[Any], ...]] = ()
+    _constant_defaults: ClassVar[dict[str, Any]] = {}
+    _computed_defaults: ClassVar[tuple[BaseField[Any], ...]] = ()
+    _validation_plan: ClassVar[tuple[tuple[str, BaseField[Any]], ...]] = ()
+    _son_plan: ClassVar[tuple[tuple[str, str, BaseField[Any], bool], ...]] = ()
     _query_cache: ClassVar[dict[str, Any]] = {}
     _has_collection: ClassVar[bool] = False
 
@@ -93,20 +124,26 @@ class BaseDocument(metaclass=DocumentMetaclass):
     _alias: str | None
 
     def __init__(self, **kwargs: Any) -> None:
-        state = self.__dict__
-        state["_raw"] = {}
-        state["_values"] = values = {}
-        state["_loaded"] = None
-        state["_persisted"] = False
-        state["_alias"] = None
-        for name, field in self._fields.items():
-            if name in kwargs:
-                value = kwargs.pop(name)
-                values[name] = None if value is None else field.check(self, value)
-            else:
-                values[name] = field.get_default()
+        cls = type(self)
+        values = dict(cls._constant_defaults)
+        for defaulted in cls._computed_defaults:
+            if defaulted.name not in kwargs:
+                values[defaulted.name] = defaulted.get_default()
+        self.__dict__.update(_raw={}, _values=values, _loaded=None, _persisted=False, _alias=None)
+        fields = cls._fields
+        dynamic = None
         for name, value in kwargs.items():
-            setattr(self, name, value)
+            field = fields.get(name)
+            if field is None:
+                dynamic = dynamic or {}
+                dynamic[name] = value
+                continue
+            if value is not None and type(value) not in field.fast_types:
+                value = field.check(self, value)
+            values[name] = value
+        if dynamic:
+            for name, value in dynamic.items():
+                setattr(self, name, value)
 
     @classmethod
     def from_son(
@@ -136,6 +173,9 @@ class BaseDocument(metaclass=DocumentMetaclass):
                     f"projection (only()/exclude()); query it to read it"
                 )
             value = field.get_default() if self._persisted else None
+            if value is not None:
+                # Remember the default shown for a missing key: saving it unchanged is no change.
+                self.__dict__.setdefault("_defaulted", {})[field.name] = field.to_son(value)
         elif raw is None:
             value = None
         else:
@@ -151,17 +191,19 @@ class BaseDocument(metaclass=DocumentMetaclass):
             return field.__get__(self, type(self))
         if not name.startswith("_"):
             raw = self.__dict__.get("_raw")
-            if raw is not None and name in raw:
+            # A field's db_field (``n`` for ``name``) is the field's, never a dynamic attribute.
+            if raw is not None and name in raw and name not in type(self)._fields_by_db_field:
                 value = copy.deepcopy(raw[name])
                 self.__dict__[name] = value
                 return value
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    def _dynamic_items(self) -> Iterator[tuple[str, Any]]:
+    def _dynamic_items(self) -> list[tuple[str, Any]]:
         """Attributes assigned or read that the model does not declare."""
-        for name, value in self.__dict__.items():
-            if not name.startswith("_"):
-                yield name, value
+        state = self.__dict__
+        if len(state) == _INTERNAL_STATE_SIZE:  # the common case: nothing but our own state
+            return []
+        return [(name, value) for name, value in state.items() if not name.startswith("_")]
 
     # --- validation ----------------------------------------------------------------------
     def validate(self) -> bool:
@@ -170,25 +212,26 @@ class BaseDocument(metaclass=DocumentMetaclass):
         return True
 
     def _validate(self, *, all_fields: bool) -> None:
+        # Values were checked when assigned (or come from the database); only those that can
+        # change in place (lists, dicts, embedded documents) are checked again here.
         values = self._values
-        for name, field in self._fields.items():
+        check_missing = all_fields and not self._persisted
+        for name, field in self._validation_plan:
             if name in values:
                 value = values[name]
-            elif all_fields and not self._persisted:
+            elif check_missing:
                 value = None
             else:
                 continue  # never read nor assigned: the stored value is not ours to judge
-            if value is None or field.is_empty(value):
-                if field.required:
-                    raise InvalidDocumentError(
-                        f"{type(self).__name__}.{name} is required",
-                        model=type(self).__name__,
-                        field=name,
-                        value=value,
-                    )
-                if value is None:
-                    continue
-            values[name] = field.check(self, value)
+            if field.required and (value is None or field.is_empty(value)):
+                raise InvalidDocumentError(
+                    f"{type(self).__name__}.{name} is required",
+                    model=type(self).__name__,
+                    field=name,
+                    value=value,
+                )
+            if value is not None and field.revalidate_on_save:
+                values[name] = field.check(self, value)
 
     # --- SON -----------------------------------------------------------------------------
     def to_son(self) -> dict[str, Any]:
@@ -196,17 +239,17 @@ class BaseDocument(metaclass=DocumentMetaclass):
         values = self._values
         son: dict[str, Any] = {}
         raw = self._raw
-        for name, field in self._fields.items():
-            db_field = field.db_field
+        for name, db_field, field, identity in self._son_plan:
             value = values.get(name, MISSING)
             if value is MISSING:
                 if db_field in raw:
                     son[db_field] = raw[db_field]
             elif value is not None:
-                son[db_field] = field.to_son(value)
-        for key, value in raw.items():
-            if key not in son and key not in self._fields_by_db_field:
-                son[key] = value
+                son[db_field] = value if identity else field.to_son(value)
+        if raw:
+            for key, value in raw.items():
+                if key not in son and key not in self._fields_by_db_field:
+                    son[key] = value
         for name, value in self._dynamic_items():
             son[name] = copy.deepcopy(value)
         return son
@@ -220,7 +263,7 @@ class BaseDocument(metaclass=DocumentMetaclass):
             key = field.db_field
             stored = raw.get(key, MISSING)
             if value is None:
-                if stored is not MISSING:
+                if stored is not MISSING and stored is not None:  # a stored null stays as is
                     unsets[prefix + key] = ""
                 continue
             if isinstance(value, BaseDocument) and value._raw is stored:
@@ -228,7 +271,11 @@ class BaseDocument(metaclass=DocumentMetaclass):
                 value._delta(f"{prefix}{key}.", sets, unsets)
                 continue
             son = field.to_son(value)
-            if stored is MISSING or son != stored or type(son) is not type(stored):
+            if stored is MISSING:
+                defaulted = self.__dict__.get("_defaulted")
+                if defaulted is None or defaulted.get(name, MISSING) != son:
+                    sets[prefix + key] = son
+            elif son != stored or type(son) is not type(stored):
                 sets[prefix + key] = son
         for name, value in self._dynamic_items():
             stored = raw.get(name, MISSING)
@@ -254,10 +301,16 @@ class BaseDocument(metaclass=DocumentMetaclass):
         for field in self._save_hook_fields:
             current = self._values.get(field.name, MISSING)
             if current is MISSING:
-                current = getattr(self, field.name)
+                try:
+                    current = getattr(self, field.name)
+                except FieldNotLoadedError:  # not loaded by the projection: only a new value
+                    value = field.value_on_save(self, None, creating)
+                    if value is not None:
+                        self._values[field.name] = field.check(self, value)
+                    continue
             value = field.value_on_save(self, current, creating)
             if value is not current:
-                self._values[field.name] = value
+                self._values[field.name] = None if value is None else field.check(self, value)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
@@ -348,6 +401,16 @@ class Document(BaseDocument):
 
         await load_references([self], fields)
         return self
+
+    @classmethod
+    async def ensure_index(cls, alias: str | None = None) -> int:
+        """Create the indexes the model declares (idempotent); returns how many::
+
+        await User.ensure_index()
+        """
+        from aiomotorengine.management import ensure_indexes
+
+        return await ensure_indexes(cls, alias=alias)
 
 
 class EmbeddedDocument(BaseDocument):

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+import datetime
+import decimal
 import itertools
+import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
+
+from bson import ObjectId
 
 from aiomotorengine.errors import InvalidDocumentError, InvalidQueryError, describe_value
 
@@ -13,7 +19,7 @@ if TYPE_CHECKING:
 
     from aiomotorengine.document import BaseDocument
 
-__all__ = ["MISSING", "BaseField"]
+__all__ = ["IMMUTABLE_DEFAULT_TYPES", "MISSING", "BaseField"]
 
 T = TypeVar("T")
 
@@ -30,6 +36,21 @@ class _Missing:
 MISSING: Any = _Missing()
 
 _creation_order = itertools.count()
+
+#: Default values that can be shared between instances as they are (any other is copied).
+IMMUTABLE_DEFAULT_TYPES: tuple[type, ...] = (
+    str,
+    int,
+    float,
+    bool,
+    bytes,
+    decimal.Decimal,
+    datetime.datetime,
+    datetime.date,
+    uuid.UUID,
+    ObjectId,
+    frozenset,
+)
 
 
 class BaseField(Generic[T]):
@@ -48,8 +69,11 @@ class BaseField(Generic[T]):
 
     #: Expected Python types, used by the default ``validate`` and by error messages.
     python_types: ClassVar[tuple[type, ...]] = (object,)
-    #: True when ``from_son``/``to_son`` return the value unchanged (lets containers skip calls).
+    #: True when ``from_son``/``to_son`` return the value unchanged (lets callers skip calls).
     is_identity: ClassVar[bool] = False
+    #: False when values are immutable once checked, so ``save()`` need not check them again
+    #: (mutable values such as lists can change in place after assignment).
+    revalidate_on_save: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -69,8 +93,28 @@ class BaseField(Generic[T]):
         self.sparse = sparse
         self.creation_order = next(_creation_order)
         self.owner_name = ""
+        #: Exact types whose values are valid as they are (no coercion, no check): the fast path
+        #: of assignment. Fields with bounds or coercions leave it empty.
+        self.fast_types: tuple[type, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = vars(cls)
+        # A subclass that converts values itself is no identity, whatever its base says.
+        if "is_identity" not in own and ("to_son" in own or "from_son" in own):
+            cls.is_identity = False
+        # A user subclass that checks values itself must never take the unchecked fast path.
+        if not cls.__module__.startswith("aiomotorengine.") and any(
+            name in own for name in ("coerce", "validate", "check")
+        ):
+            cls._custom_checks = True
+
+    #: True for user subclasses overriding ``coerce``/``validate``/``check`` (no fast path).
+    _custom_checks: ClassVar[bool] = False
 
     def __set_name__(self, owner: type, name: str) -> None:
+        if self._custom_checks:
+            self.fast_types = ()
         self.name = name
         self.db_field = self.db_field or name
         self.owner_name = owner.__name__
@@ -94,7 +138,7 @@ class BaseField(Generic[T]):
             return instance._load_field(self)  # type: ignore[attr-defined, no-any-return]
 
     def __set__(self, instance: BaseDocument, value: T | None) -> None:
-        if value is not None:
+        if value is not None and type(value) not in self.fast_types:
             value = self.check(instance, value)
         instance._values[self.name] = value
 
@@ -145,9 +189,10 @@ class BaseField(Generic[T]):
         default = self.default
         if callable(default):
             return default()
-        if isinstance(default, (list, dict, set)):
-            return type(default)(default)
-        return default
+        if default is None or isinstance(default, IMMUTABLE_DEFAULT_TYPES):
+            return default
+        # Lists, dicts, embedded documents...: a copy per instance, nested values included.
+        return copy.deepcopy(default)
 
     # --- conversion ----------------------------------------------------------------------
     def to_son(self, value: Any) -> Any:
@@ -160,6 +205,8 @@ class BaseField(Generic[T]):
 
     def to_query(self, value: Any) -> Any:
         """The BSON form of a filter value: converted by this field, never an operator."""
+        if type(value) in self.fast_types and self.is_identity:
+            return value
         if isinstance(value, (dict, list, tuple, set)) and not self.accepts_container(value):
             raise InvalidQueryError(
                 f"{self.owner_name}.{self.name}: a filter value must be {self.describe()}, "

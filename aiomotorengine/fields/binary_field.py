@@ -13,6 +13,7 @@ class BinaryField(BaseField[bytes]):
     """Raw bytes, at most ``max_bytes`` long when given."""
 
     python_types = (bytes,)
+    revalidate_on_save = False
 
     def __init__(self, max_bytes: int | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiomotorengine.fields.base_field import BaseField
 
 __all__ = ["BooleanField"]
@@ -12,3 +14,8 @@ class BooleanField(BaseField[bool]):
 
     python_types = (bool,)
     is_identity = True
+    revalidate_on_save = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fast_types = (bool,)

@@ -27,6 +27,7 @@ class DateTimeField(BaseField[datetime.datetime]):
     """
 
     python_types = (datetime.datetime,)
+    revalidate_on_save = False
 
     def __init__(
         self,

@@ -21,6 +21,7 @@ class DecimalField(BaseField[decimal.Decimal]):
     """
 
     python_types = (decimal.Decimal,)
+    revalidate_on_save = False
 
     def __init__(
         self,

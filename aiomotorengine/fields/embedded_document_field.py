@@ -26,14 +26,25 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
     def __init__(self, embedded_document_type: type[E] | str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._embedded_type = embedded_document_type
+        self._owner_module = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        super().__set_name__(owner, name)
+        self._owner_module = owner.__module__
 
     @property
     def embedded_type(self) -> type[E]:
-        """The embedded document class (a name is resolved on first use)."""
+        """The embedded document class (a name is resolved on first use, preferring a class
+        of that name in the module that declares the field)."""
         if isinstance(self._embedded_type, str):
             from aiomotorengine.document import get_document
 
-            self._embedded_type = get_document(self._embedded_type)  # type: ignore[assignment]
+            name = self._embedded_type
+            try:
+                resolved = get_document(f"{self._owner_module}.{name}")
+            except LookupError:
+                resolved = get_document(name)
+            self._embedded_type = resolved  # type: ignore[assignment]
         return self._embedded_type  # type: ignore[return-value]
 
     def describe(self) -> str:

@@ -14,6 +14,7 @@ class FloatField(BaseField[float]):
     """A floating point number (ints are accepted and stored as floats)."""
 
     python_types = (float,)
+    revalidate_on_save = False
 
     def __init__(
         self,
@@ -25,6 +26,8 @@ class FloatField(BaseField[float]):
         super().__init__(*args, **kwargs)
         self.min_value = min_value
         self.max_value = max_value
+        if min_value is None and max_value is None:
+            self.fast_types = (float,)
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):

@@ -16,6 +16,7 @@ class IntField(BaseField[int]):
 
     python_types = (int,)
     is_identity = True
+    revalidate_on_save = False
 
     def __init__(
         self, min_value: int | None = None, max_value: int | None = None, *args: Any, **kwargs: Any

@@ -39,9 +39,7 @@ class JsonField(BaseField[Any]):
         return "a JSON-compatible value (dict, list, str, number, bool)"
 
     def to_son(self, value: Any) -> Any:
-        if isinstance(value, tuple):
-            value = list(value)
-        return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+        return _to_bson(value)
 
     def from_son(self, value: Any) -> Any:
         if isinstance(value, str) and value[:1] in ("{", "["):
@@ -53,6 +51,16 @@ class JsonField(BaseField[Any]):
 
     def accepts_container(self, value: Any) -> bool:
         return _is_json(value) and not _has_operator(value)
+
+
+def _to_bson(value: Any) -> Any:
+    """A copy sharing nothing with ``value``, tuples as lists (as the server stores them, so
+    an unchanged value compares equal to its stored form)."""
+    if isinstance(value, dict):
+        return {key: _to_bson(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_bson(item) for item in value]
+    return value
 
 
 def _has_operator(value: Any) -> bool:

@@ -58,8 +58,18 @@ class ListField(BaseField[list[T]], Generic[T]):
             value = list(value)
         if not isinstance(value, list):
             raise self.invalid(instance, value)
+        # Checked in place: the list the document holds stays the list the caller holds, so
+        # ``tags = doc.tags; tags.append(x)`` is seen by the next save.
         base = self.base_field
-        return [None if item is None else base.check(instance, item) for item in value]
+        fast = base.fast_types
+        check = base.check
+        for index, item in enumerate(value):
+            if item is None or type(item) in fast:
+                continue
+            checked = check(instance, item)
+            if checked is not item:
+                value[index] = checked
+        return value
 
     def validate(self, value: Any) -> bool:
         if value is None:

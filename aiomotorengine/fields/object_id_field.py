@@ -17,6 +17,11 @@ class ObjectIdField(BaseField[ObjectId]):
 
     python_types = (ObjectId,)
     is_identity = True
+    revalidate_on_save = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fast_types = (ObjectId,)
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, str):

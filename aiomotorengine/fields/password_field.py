@@ -8,6 +8,7 @@ import hmac
 import os
 from typing import Any
 
+from aiomotorengine.errors import InvalidDocumentError
 from aiomotorengine.fields.base_field import BaseField
 
 __all__ = ["HashedPassword", "PasswordField"]
@@ -64,8 +65,10 @@ class HashedPassword:
             n, r, p = (int(part) for part in parts[1:4])
             expected = _unb64(parts[5])
             return hmac.compare_digest(_scrypt(plaintext, _unb64(parts[4]), n, r, p), expected)
-        # aiomotorengine 0.x stored an unsalted SHA-256 hex digest.
-        digest = hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
+        # aiomotorengine 0.x stored an unsalted hex digest: MD5 (its default crypt_func, 32 hex
+        # characters) or SHA-256 (64).
+        algorithm = "md5" if len(self.encoded) == 32 else "sha256"
+        digest = hashlib.new(algorithm, plaintext.encode("utf-8")).hexdigest()
         return hmac.compare_digest(digest, self.encoded)
 
     @property
@@ -90,24 +93,30 @@ class PasswordField(BaseField[HashedPassword]):
     """A password: assigning a plaintext ``str`` stores a salted scrypt hash of it.
 
     Read back, the value is a :class:`HashedPassword`; compare it with a plaintext to check a
-    login (constant time). Hashes written by 0.x (unsalted SHA-256) still verify.
+    login (constant time). Hashes written by 0.x (unsalted MD5 or SHA-256) still verify.
     """
 
     python_types = (HashedPassword,)
+    revalidate_on_save = False
 
     def coerce(self, value: Any) -> Any:
-        if isinstance(value, str):
+        if isinstance(value, str) and value:  # an empty password is refused, never hashed
             return HashedPassword.from_plaintext(value)
         return value
 
     def describe(self) -> str:
-        return "a password (str)"
+        return "a non-empty password (str)"
 
     def safe_repr(self, value: Any) -> str:
         return "<hidden>"
 
+    def invalid(self, instance: Any, value: Any, reason: str | None = None) -> InvalidDocumentError:
+        error = super().invalid(instance, value, reason)
+        error.value = None  # a rejected value may be a plaintext: never kept on the error
+        return error
+
     def is_empty(self, value: Any) -> bool:
-        return value is None
+        return value is None or value == ""
 
     def to_son(self, value: Any) -> Any:
         return value.encoded

@@ -17,10 +17,13 @@ class StringField(BaseField[str]):
 
     python_types = (str,)
     is_identity = True
+    revalidate_on_save = False
 
     def __init__(self, max_length: int | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.max_length = max_length
+        if max_length is None and type(self).validate is StringField.validate:
+            self.fast_types = (str,)
 
     def validate(self, value: Any) -> bool:
         if value is None:

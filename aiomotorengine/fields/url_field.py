@@ -10,7 +10,7 @@ from aiomotorengine.fields.string_field import StringField
 __all__ = ["URLField"]
 
 _URL = re.compile(
-    r"^(?:https?|ftp)s?://"
+    r"^(?:https?|ftps?)://"
     r"(?:[^:@/\s]+(?::[^@/\s]*)?@)?"
     r"(?:(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\.?"
     r"|localhost|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\])"

@@ -19,6 +19,7 @@ class UUIDField(BaseField[uuid.UUID]):
     """
 
     python_types = (uuid.UUID,)
+    revalidate_on_save = False
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, str):

@@ -10,6 +10,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from aiomotorengine.connection import get_connection, resolve_alias
 from aiomotorengine.errors import DocumentDeletedError, UniqueKeyViolationError, describe_value
+from aiomotorengine.fields.base_field import BaseField
 
 if TYPE_CHECKING:
     from aiomotorengine.document import Document
@@ -36,24 +37,21 @@ def collection_for(
 def translate_duplicate_key(
     document: type[Document], error: DuplicateKeyError | BulkWriteError
 ) -> UniqueKeyViolationError:
-    """``UniqueKeyViolationError`` naming the model and fields, from the server's structured
-    error (``keyPattern``/``keyValue``), never from its message text."""
+    """``UniqueKeyViolationError`` naming the model and fields (attribute names, dotted into
+    embedded documents), from the server's structured error (``keyPattern``/``keyValue``),
+    never from its message text."""
     details: Mapping[str, Any] = error.details or {}
     if isinstance(error, BulkWriteError):
         write_errors = details.get("writeErrors") or [{}]
         details = next((e for e in write_errors if e.get("code") == 11000), write_errors[0])
     key_pattern = details.get("keyPattern") or {}
     key_value = details.get("keyValue") or {}
-    by_db_field = document._fields_by_db_field
-    fields = tuple(
-        by_db_field[key].name if key in by_db_field else key for key in (key_pattern or key_value)
-    )
-    shown = ", ".join(
-        f"{by_db_field[key].name if key in by_db_field else key}="
-        f"{by_db_field[key].safe_repr(value) if key in by_db_field else describe_value(value)}"
-        for key, value in key_value.items()
-    )
-    what = f" ({shown})" if shown else ""
+    fields = tuple(_attribute_path(document, key)[0] for key in (key_pattern or key_value))
+    shown = []
+    for key, value in key_value.items():
+        name, field = _attribute_path(document, key)
+        shown.append(f"{name}={field.safe_repr(value) if field else describe_value(value)}")
+    what = f" ({', '.join(shown)})" if shown else ""
     names = ", ".join(fields) or "a unique index"
     return UniqueKeyViolationError(
         f"{document.__name__}: another document already has this value for {names}{what}",
@@ -61,6 +59,25 @@ def translate_duplicate_key(
         fields=fields,
         key_value=dict(key_value),
     )
+
+
+def _attribute_path(document: type[Document], db_path: str) -> tuple[str, BaseField[Any] | None]:
+    """``"address.c"`` -> ``("address.code", field)``; unknown parts are kept as they are."""
+    names: list[str] = []
+    by_db_field: Mapping[str, BaseField[Any]] | None = document._fields_by_db_field
+    field: BaseField[Any] | None = None
+    for part in db_path.split("."):
+        field = by_db_field.get(part) if by_db_field is not None else None
+        if field is None:
+            names.append(part)
+            by_db_field = None
+            continue
+        names.append(field.name)
+        sub_fields = field.sub_fields()
+        by_db_field = (
+            {sub.db_field: sub for sub in sub_fields.values()} if sub_fields is not None else None
+        )
+    return ".".join(names), field
 
 
 def prepare_insert(document: Document) -> dict[str, Any]:
@@ -78,6 +95,9 @@ def finish_insert(document: Document, son: dict[str, Any], alias: str) -> None:
 
 def compute_update(document: Document) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """Run update hooks, validate, and return ``($set, $unset)``; ``None`` when unchanged."""
+    # Validate first: values changed in place (a dict appended to a list of embedded
+    # documents, a wrong item type) must fail as InvalidDocumentError, not in to_son.
+    document._validate(all_fields=False)
     sets: dict[str, Any] = {}
     unsets: dict[str, Any] = {}
     document._delta("", sets, unsets)
@@ -88,7 +108,6 @@ def compute_update(document: Document) -> tuple[dict[str, Any], dict[str, Any]] 
         sets.clear()
         unsets.clear()
         document._delta("", sets, unsets)
-    document._validate(all_fields=False)
     return sets, unsets
 
 
@@ -177,5 +196,6 @@ async def reload_document(document: D, alias: str | None = None) -> D:
     state = document.__dict__
     for name in [name for name in state if not name.startswith("_")]:
         del state[name]
+    state.pop("_defaulted", None)
     state.update(_raw=son, _values={}, _loaded=None, _persisted=True, _alias=resolved)
     return document

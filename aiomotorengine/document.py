@@ -27,8 +27,13 @@ D = TypeVar("D", bound="Document")
 _document_registry: dict[str, type[BaseDocument]] = {}
 
 
-def get_document(name: str) -> type[BaseDocument]:
-    """The document class registered under ``name`` (class name or ``module.ClassName``)."""
+def get_document(name: str, module: str | None = None) -> type[BaseDocument]:
+    """The document class registered under ``name`` (class name or ``module.ClassName``);
+    with ``module``, a class of that name defined in that module wins."""
+    if module:
+        found = _document_registry.get(f"{module}.{name}")
+        if found is not None:
+            return found
     try:
         return _document_registry[name]
     except KeyError:

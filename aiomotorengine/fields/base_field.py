@@ -93,6 +93,7 @@ class BaseField(Generic[T]):
         self.sparse = sparse
         self.creation_order = next(_creation_order)
         self.owner_name = ""
+        self.owner_module = ""
         #: Exact types whose values are valid as they are (no coercion, no check): the fast path
         #: of assignment. Fields with bounds or coercions leave it empty.
         self.fast_types: tuple[type, ...] = ()
@@ -118,6 +119,7 @@ class BaseField(Generic[T]):
         self.name = name
         self.db_field = self.db_field or name
         self.owner_name = owner.__name__
+        self.owner_module = owner.__module__
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.owner_name}.{self.name}>"

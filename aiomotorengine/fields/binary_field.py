@@ -35,4 +35,5 @@ class BinaryField(BaseField[bytes]):
         return "bytes" if self.max_bytes is None else f"at most {self.max_bytes} bytes"
 
     def from_son(self, value: Any) -> Any:
-        return bytes(value)
+        # bson.Binary (a bytes subclass) keeps its subtype, so a save writes back what was read.
+        return value if isinstance(value, bytes) else bytes(value)

@@ -11,7 +11,9 @@ __all__ = ["DateTimeField"]
 
 
 def _utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
+    # Naive UTC: what PyMongo returns for stored dates by default, so the value on the
+    # instance after a save equals the value a later load gives.
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
 class DateTimeField(BaseField[datetime.datetime]):
@@ -19,8 +21,9 @@ class DateTimeField(BaseField[datetime.datetime]):
     when assigned (what you read is what is stored).
 
     ``auto_now_on_insert`` sets the current UTC time when the document is inserted (if no value
-    was given); ``auto_now_on_update`` sets it on every save. A loaded value reads back as
-    stored; with ``connect(..., tz_aware=True)`` it comes back timezone-aware (UTC)::
+    was given); ``auto_now_on_update`` sets it on every save. Both are naive UTC datetimes,
+    as PyMongo loads dates by default. A loaded value reads back as stored; with
+    ``connect(..., tz_aware=True)`` loaded values are timezone-aware (UTC)::
 
         created = DateTimeField(auto_now_on_insert=True)
         updated = DateTimeField(auto_now_on_update=True)

@@ -26,11 +26,6 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
     def __init__(self, embedded_document_type: type[E] | str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._embedded_type = embedded_document_type
-        self._owner_module = ""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        super().__set_name__(owner, name)
-        self._owner_module = owner.__module__
 
     @property
     def embedded_type(self) -> type[E]:
@@ -39,11 +34,7 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
         if isinstance(self._embedded_type, str):
             from aiomotorengine.document import get_document
 
-            name = self._embedded_type
-            try:
-                resolved = get_document(f"{self._owner_module}.{name}")
-            except LookupError:
-                resolved = get_document(name)
+            resolved = get_document(self._embedded_type, self.owner_module)
             self._embedded_type = resolved  # type: ignore[assignment]
         return self._embedded_type  # type: ignore[return-value]
 

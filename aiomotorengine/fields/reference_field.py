@@ -60,11 +60,13 @@ class ReferenceField(BaseField[R], Generic[R]):
 
     @property
     def reference_type(self) -> type[R]:
-        """The referenced document class (a name is resolved on first use)."""
+        """The referenced document class (a name is resolved on first use, preferring a class
+        of that name in the module that declares the field)."""
         if isinstance(self._reference_type, str):
             from aiomotorengine.document import get_document
 
-            self._reference_type = get_document(self._reference_type)  # type: ignore[assignment]
+            resolved = get_document(self._reference_type, self.owner_module)
+            self._reference_type = resolved  # type: ignore[assignment]
         return self._reference_type  # type: ignore[return-value]
 
     @overload

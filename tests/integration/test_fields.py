@@ -589,6 +589,8 @@ async def test_datetime_auto_now_in_utc_and_read_back_as_stored(db: Database) ->
     assert before.replace(microsecond=before.microsecond // 1000 * 1000) <= created <= after
     assert created.microsecond % 1000 == 0
 
+    # The in-memory value after the insert is the one a load gives (naive UTC, milliseconds).
+    assert post.created == created and post.created.tzinfo is None  # type: ignore[union-attr]
     loaded = await Post.objects.get(post._id)
     assert loaded is not None
     first_read = loaded.created
@@ -896,3 +898,19 @@ async def test_embedded_document_default_is_copied_per_instance(db: Database) ->
     await two.save()
     assert (await stored(db, Home, two))["address"] == {"street": "Main"}
     assert (await stored(db, Home, one))["history"] == [{"street": "Changed"}]
+
+
+async def test_binary_subtype_survives_a_save_after_reading(db: Database) -> None:
+    from bson.binary import Binary
+
+    class Blob(Document):
+        data = BinaryField()
+        note = StringField()
+
+    inserted = await db["Blob"].insert_one({"data": Binary(b"\x01\x02", 5), "note": "a"})
+    blob = await Blob.objects.get(inserted.inserted_id)
+    assert blob is not None and bytes(blob.data) == b"\x01\x02"  # type: ignore[arg-type]
+    blob.note = "b"
+    await blob.save()
+    raw = await db["Blob"].find_one({"_id": inserted.inserted_id})
+    assert raw is not None and isinstance(raw["data"], Binary) and raw["data"].subtype == 5

@@ -339,3 +339,34 @@ async def test_references_follow_the_connection_their_document_came_from(
     assert post is not None and post.author.name == "Ada"
     assert log.finds() == []  # both queries ran on "ref_other", not on the default connection
     assert other.alias == "ref_other"
+
+
+def test_a_reference_by_name_prefers_the_class_of_the_declaring_module() -> None:
+    import types
+
+    from aiomotorengine.document import DocumentMetaclass
+
+    elsewhere = types.ModuleType("elsewhere_models")
+    exec(
+        "from aiomotorengine import Document, StringField\n"
+        "class Shadowed(Document):\n"
+        "    title = StringField()\n",
+        elsewhere.__dict__,
+    )
+
+    class Shadowed(Document):  # same name, this module: defined last elsewhere would win
+        name = StringField()
+
+    class Holder(Document):
+        target = ReferenceField("Shadowed")
+
+    assert isinstance(Shadowed, DocumentMetaclass)
+    # Defined after ours, the other module's class owns the bare name in the registry...
+    exec("class Shadowed2(Document): pass", elsewhere.__dict__)
+    exec(
+        "from aiomotorengine.document import _document_registry\n"
+        "_document_registry['Shadowed'] = Shadowed\n",
+        elsewhere.__dict__,
+    )
+    # ...yet the field resolves the one of its own module.
+    assert Holder._fields["target"].reference_type is Shadowed  # type: ignore[attr-defined]

@@ -164,14 +164,17 @@ class BaseField(Generic[T]):
     def check(self, instance: Any, value: Any) -> Any:
         """Coerce and validate a non-``None`` value, raising ``InvalidDocumentError`` naming
         the model, the field and the value."""
-        try:
-            value = self.coerce(value)
-            valid = self.validate(value)
-        except (TypeError, ValueError, ArithmeticError):
-            valid = False
+        value, valid = self._coerce_and_validate(value)
         if not valid:
             raise self.invalid(instance, value)
         return value
+
+    def _coerce_and_validate(self, value: Any) -> tuple[Any, bool]:
+        try:
+            value = self.coerce(value)
+            return value, self.validate(value)
+        except (TypeError, ValueError, ArithmeticError):
+            return value, False
 
     def invalid(self, instance: Any, value: Any, reason: str | None = None) -> InvalidDocumentError:
         model = _model_name(instance, self)
@@ -216,11 +219,7 @@ class BaseField(Generic[T]):
             )
         if value is None:
             return None
-        try:
-            value = self.coerce(value)
-            valid = self.validate(value)
-        except (TypeError, ValueError, ArithmeticError):
-            valid = False
+        value, valid = self._coerce_and_validate(value)
         if not valid:
             raise InvalidQueryError(
                 f"{self.owner_name}.{self.name}: cannot filter on {self.safe_repr(value)} "

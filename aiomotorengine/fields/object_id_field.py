@@ -9,7 +9,7 @@ from bson.errors import InvalidId
 
 from aiomotorengine.fields.base_field import BaseField
 
-__all__ = ["ObjectIdField"]
+__all__ = ["ObjectIdField", "coerce_object_id"]
 
 
 class ObjectIdField(BaseField[ObjectId]):
@@ -24,9 +24,15 @@ class ObjectIdField(BaseField[ObjectId]):
         self.fast_types = (ObjectId,)
 
     def coerce(self, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                return ObjectId(value)
-            except InvalidId as error:
-                raise ValueError(str(error)) from None
-        return value
+        return coerce_object_id(value)
+
+
+def coerce_object_id(value: Any) -> Any:
+    """An ``ObjectId`` for its 24-character hex string (``ValueError`` if malformed); any
+    other value unchanged."""
+    if isinstance(value, str):
+        try:
+            return ObjectId(value)
+        except InvalidId as error:
+            raise ValueError(str(error)) from None
+    return value

@@ -9,6 +9,7 @@ from bson.errors import InvalidId
 
 from aiomotorengine.errors import InvalidQueryError, LoadReferencesRequiredError, describe_value
 from aiomotorengine.fields.base_field import BaseField
+from aiomotorengine.fields.object_id_field import coerce_object_id
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -98,12 +99,7 @@ class ReferenceField(BaseField[R], Generic[R]):
         return f"a saved {shown} or its ObjectId"
 
     def coerce(self, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                return ObjectId(value)
-            except InvalidId as error:
-                raise ValueError(str(error)) from None
-        return value
+        return coerce_object_id(value)
 
     def check(self, instance: Any, value: Any) -> Any:
         from aiomotorengine.document import Document

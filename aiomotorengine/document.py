@@ -92,6 +92,11 @@ class DocumentMetaclass(type):
             for attribute, field in fields.items()
             if field.required or field.revalidate_on_save
         )
+        cls._nested_plan = tuple(
+            (attribute, field.db_field)
+            for attribute, field in fields.items()
+            if field.holds_documents
+        )
         cls._son_plan = tuple(
             (attribute, field.db_field, field, field.is_identity)
             for attribute, field in fields.items()
@@ -117,6 +122,7 @@ class BaseDocument(metaclass=DocumentMetaclass):
     _constant_defaults: ClassVar[dict[str, Any]] = {}
     _computed_defaults: ClassVar[tuple[BaseField[Any], ...]] = ()
     _validation_plan: ClassVar[tuple[tuple[str, BaseField[Any]], ...]] = ()
+    _nested_plan: ClassVar[tuple[tuple[str, str], ...]] = ()
     _son_plan: ClassVar[tuple[tuple[str, str, BaseField[Any], bool], ...]] = ()
     _query_cache: ClassVar[dict[str, Any]] = {}
     _has_collection: ClassVar[bool] = False
@@ -181,8 +187,8 @@ class BaseDocument(metaclass=DocumentMetaclass):
             if value is not None:
                 # Remember the default shown for a missing key: saving it unchanged is no change.
                 self.__dict__.setdefault("_defaulted", {})[field.name] = field.to_son(value)
-        elif raw is None:
-            value = None
+        elif raw is None or field.is_identity:
+            value = raw
         else:
             value = field.from_son(raw)
         self._values[field.name] = value
@@ -289,18 +295,20 @@ class BaseDocument(metaclass=DocumentMetaclass):
 
     def _mark_saved(self, son: dict[str, Any]) -> None:
         """Make ``son`` the stored state (after a successful write)."""
-        self.__dict__["_raw"] = son
-        self.__dict__["_persisted"] = True
-        for name, value in self._values.items():
-            key = self._fields[name].db_field
-            if isinstance(value, BaseDocument) and isinstance(son.get(key), dict):
-                value._mark_saved(son[key])
-            elif isinstance(value, list):
-                stored = son.get(key)
-                if isinstance(stored, list):
-                    for item, item_son in zip(value, stored, strict=False):
-                        if isinstance(item, BaseDocument) and isinstance(item_son, dict):
-                            item._mark_saved(item_son)
+        state = self.__dict__
+        state["_raw"] = son
+        state["_persisted"] = True
+        values = self._values
+        for name, key in self._nested_plan:  # link embedded documents to their stored SON
+            value = values.get(name)
+            stored = son.get(key)
+            if isinstance(value, BaseDocument):
+                if isinstance(stored, dict):
+                    value._mark_saved(stored)
+            elif isinstance(value, list) and isinstance(stored, list):
+                for item, item_son in zip(value, stored, strict=False):
+                    if isinstance(item, BaseDocument) and isinstance(item_son, dict):
+                        item._mark_saved(item_son)
 
     def _apply_save_hooks(self, creating: bool) -> None:
         for field in self._save_hook_fields:

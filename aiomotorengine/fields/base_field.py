@@ -74,6 +74,8 @@ class BaseField(Generic[T]):
     #: False when values are immutable once checked, so ``save()`` need not check them again
     #: (mutable values such as lists can change in place after assignment).
     revalidate_on_save: ClassVar[bool] = True
+    #: True when values may be (or contain) documents: embedded documents, lists of them.
+    holds_documents: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -134,10 +136,11 @@ class BaseField(Generic[T]):
     def __get__(self, instance: object | None, owner: type) -> Self | T | None:
         if instance is None:
             return self
-        try:
-            return instance._values[self.name]  # type: ignore[attr-defined, no-any-return]
-        except KeyError:
+        # .get rather than try/except: a miss (first read after a load) is the common case.
+        value = instance._values.get(self.name, MISSING)  # type: ignore[attr-defined]
+        if value is MISSING:
             return instance._load_field(self)  # type: ignore[attr-defined, no-any-return]
+        return value  # type: ignore[no-any-return]
 
     def __set__(self, instance: BaseDocument, value: T | None) -> None:
         if value is not None and type(value) not in self.fast_types:

@@ -23,6 +23,8 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
         comments = ListField(EmbeddedDocumentField("Comment"))
     """
 
+    holds_documents = True
+
     def __init__(self, embedded_document_type: type[E] | str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._embedded_type = embedded_document_type
@@ -51,7 +53,10 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
         return value is None or isinstance(value, self.embedded_type)
 
     def check(self, instance: Any, value: Any) -> Any:
-        value = super().check(instance, value)
+        if (
+            type(value) is not self._embedded_type
+        ):  # an instance of the class itself needs no coercion
+            value = super().check(instance, value)
         try:
             value._validate(all_fields=not value._persisted)
         except InvalidDocumentError as error:

@@ -33,6 +33,7 @@ class ListField(BaseField[list[T]], Generic[T]):
         super().__init__(*args, **kwargs)
         self.base_field: BaseField[Any] = base_field if base_field is not None else BaseField()
         self._identity_items = self.base_field.is_identity
+        self.holds_documents = self.base_field.holds_documents  # type: ignore[misc]
         self._holds_references = hasattr(self.base_field, "reference_type")
 
     @overload

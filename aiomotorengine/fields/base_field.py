@@ -137,10 +137,16 @@ class BaseField(Generic[T]):
         if instance is None:
             return self
         # .get rather than try/except: a miss (first read after a load) is the common case.
-        value = instance._values.get(self.name, MISSING)  # type: ignore[attr-defined]
-        if value is MISSING:
-            return instance._load_field(self)  # type: ignore[attr-defined, no-any-return]
-        return value  # type: ignore[no-any-return]
+        values = instance._values  # type: ignore[attr-defined]
+        value = values.get(self.name, MISSING)
+        if value is not MISSING:
+            return value  # type: ignore[no-any-return]
+        if self.is_identity:  # the stored value is the value: no conversion, no extra call
+            value = instance._raw.get(self.db_field, MISSING)  # type: ignore[attr-defined]
+            if value is not MISSING:
+                values[self.name] = value
+                return value  # type: ignore[no-any-return]
+        return instance._load_field(self)  # type: ignore[attr-defined, no-any-return]
 
     def __set__(self, instance: BaseDocument, value: T | None) -> None:
         if value is not None and type(value) not in self.fast_types:

@@ -36,8 +36,28 @@ def _raw_value(document: BaseDocument, field: BaseField[Any]) -> Any:
         return MISSING
 
 
+# Per model class: the fields that can hold references (directly, in lists, or in embedded
+# documents), so loading never walks the other fields.
+_reference_plans: dict[type, tuple[tuple[str, BaseField[Any]], ...]] = {}
+
+
+def _reference_plan(document_class: type[BaseDocument]) -> tuple[tuple[str, BaseField[Any]], ...]:
+    plan = _reference_plans.get(document_class)
+    if plan is None:
+        plan = _reference_plans[document_class] = tuple(
+            (name, field)
+            for name, field in document_class._fields.items()
+            if isinstance(field, (ReferenceField, EmbeddedDocumentField))
+            or (
+                isinstance(field, ListField)
+                and isinstance(field.base_field, (ReferenceField, EmbeddedDocumentField))
+            )
+        )
+    return plan
+
+
 def _slots(document: BaseDocument, names: Sequence[str] | None) -> Iterator[_Slot]:
-    for name, field in document._fields.items():
+    for name, field in _reference_plan(type(document)):
         if names is not None and name not in names:
             continue
         if isinstance(field, ReferenceField):
@@ -78,6 +98,7 @@ async def load_references(
             loaded[(type(document), identifier)] = document
     level: Sequence[Document] = documents
     names = fields
+    aliases: dict[tuple[type[Document], str | None], str] = {}
     while level:
         pending: dict[tuple[type[Document], str], set[ObjectId]] = defaultdict(set)
         slots: list[_Slot] = []
@@ -89,9 +110,12 @@ async def load_references(
                     slots.append(slot)
                     reference_type = field.reference_type
                     if (reference_type, value) not in loaded:
-                        alias = resolve_alias(
-                            reference_type, reference_type.__alias__ or document._alias
-                        )
+                        alias_key = (reference_type, document._alias)
+                        alias = aliases.get(alias_key)
+                        if alias is None:
+                            alias = aliases[alias_key] = resolve_alias(
+                                reference_type, reference_type.__alias__ or document._alias
+                            )
                         pending[(reference_type, alias)].add(value)
         next_level: list[Document] = []
         for (reference_type, alias), ids in pending.items():

@@ -1,0 +1,200 @@
+"""Guard rails on the hot paths: Python function calls counted, never timed.
+
+Each test counts the Python-level function calls (``sys.setprofile`` "call" events) of an
+aiomotorengine operation and of the same work done with raw PyMongo in the same test, and
+bounds the difference per document. A regression (a per-field or per-document Python call
+sneaking into hydration, conversion or filter compilation) fails here deterministically.
+Bounds are ~1.5x what was measured when they were set; see each constant.
+"""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from collections.abc import Awaitable, Callable
+from types import FrameType
+from typing import Any, TypeVar
+
+from aiomotorengine import (
+    BooleanField,
+    Database,
+    DateTimeField,
+    Document,
+    EmbeddedDocument,
+    EmbeddedDocumentField,
+    FloatField,
+    IntField,
+    ListField,
+    Q,
+    StringField,
+)
+
+DOCUMENTS = 1_000
+
+# Measured when set (calls per document, aiomotorengine minus raw PyMongo): hydration alone
+# 0.02 (no call per document); hydration + reading one string attribute 1.0; reading all 8
+# fields (the embedded one back to SON) 21; building + bulk-inserting 35; compiling the
+# benchmark's W5 filter 43 calls per filter (absolute, no baseline). Bounds: ~1.5x those.
+MAX_CALLS_HYDRATE = 0.5
+MAX_CALLS_HYDRATE_READ_ONE = 1.5
+MAX_CALLS_READ_ALL_FIELDS = 32
+MAX_CALLS_BULK_INSERT = 53
+MAX_CALLS_W5_FILTER = 65
+
+T = TypeVar("T")
+
+
+class PerfAddress(EmbeddedDocument):
+    street = StringField()
+    city = StringField()
+    country = StringField()
+
+
+class PerfUser(Document):
+    __collection__ = "perf_users"
+    name = StringField(required=True, max_length=100)
+    email = StringField()
+    age = IntField(min_value=0)
+    active = BooleanField()
+    created = DateTimeField()
+    tags = ListField(StringField())
+    address = EmbeddedDocumentField(PerfAddress)
+    score = FloatField()
+
+
+def user_son(index: int) -> dict[str, Any]:
+    return {
+        "name": f"user {index}",
+        "email": f"user{index}@example.com",
+        "age": 18 + index % 60,
+        "active": index % 2 == 0,
+        "created": datetime.datetime(2024, 1, 1) + datetime.timedelta(seconds=index),
+        "tags": ["a", "b", f"t{index % 5}"],
+        "address": {"street": f"{index} Main St", "city": "Springfield", "country": "US"},
+        "score": index * 0.5,
+    }
+
+
+async def count_calls(operation: Callable[[], Awaitable[T]]) -> tuple[int, T]:
+    """Python function calls made while awaiting ``operation()`` (this thread: the loop's)."""
+    calls = 0
+
+    def profile(frame: FrameType, event: str, arg: Any) -> None:
+        nonlocal calls
+        if event == "call":
+            calls += 1
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        result = await operation()
+    finally:
+        sys.setprofile(previous)
+    return calls, result
+
+
+async def per_document_overhead(
+    raw: Callable[[], Awaitable[Any]], odm: Callable[[], Awaitable[Any]]
+) -> float:
+    """(aiomotorengine calls - raw PyMongo calls) / DOCUMENTS, after one warm-up of each."""
+    raw_result = await raw()
+    odm_result = await odm()
+    assert raw_result == odm_result  # the same work, or the comparison means nothing
+    raw_calls, _ = await count_calls(raw)
+    odm_calls, _ = await count_calls(odm)
+    return (odm_calls - raw_calls) / DOCUMENTS
+
+
+async def insert_users(db: Database) -> None:
+    await db["perf_users"].insert_many([user_son(index) for index in range(DOCUMENTS)])
+
+
+async def test_hydration_makes_no_python_call_per_document(db: Database) -> None:
+    await insert_users(db)
+    collection = db["perf_users"]
+
+    async def raw() -> int:
+        return len(await collection.find({}).to_list(None))
+
+    async def odm() -> int:
+        return len(await PerfUser.objects.find_all())
+
+    overhead = await per_document_overhead(raw, odm)
+    assert overhead <= MAX_CALLS_HYDRATE, f"{overhead:.2f} calls per hydrated document"
+
+
+async def test_hydration_and_reading_one_attribute_call_bound(db: Database) -> None:
+    await insert_users(db)
+    collection = db["perf_users"]
+
+    async def raw() -> list[Any]:
+        return [document["name"] for document in await collection.find({}).to_list(None)]
+
+    async def odm() -> list[Any]:
+        return [user.name for user in await PerfUser.objects.find_all()]
+
+    overhead = await per_document_overhead(raw, odm)
+    assert overhead <= MAX_CALLS_HYDRATE_READ_ONE, f"{overhead:.2f} calls per document"
+
+
+async def test_reading_every_field_call_bound(db: Database) -> None:
+    await insert_users(db)
+    collection = db["perf_users"]
+    names = [name for name in PerfUser._fields if name != "_id"]
+
+    async def raw() -> list[Any]:
+        return [
+            [document[name] for name in names]
+            for document in await collection.find({}).to_list(None)
+        ]
+
+    async def odm() -> list[Any]:
+        return [
+            [
+                getattr(user, name).to_son() if name == "address" else getattr(user, name)
+                for name in names
+            ]
+            for user in await PerfUser.objects.find_all()
+        ]
+
+    overhead = await per_document_overhead(raw, odm)
+    assert overhead <= MAX_CALLS_READ_ALL_FIELDS, f"{overhead:.2f} calls per document"
+
+
+async def test_building_and_bulk_inserting_call_bound(db: Database) -> None:
+    values = [user_son(index) for index in range(DOCUMENTS)]
+    collection = db["perf_users"]
+
+    async def raw() -> int:
+        documents = [
+            {**value, "tags": list(value["tags"]), "address": dict(value["address"])}
+            for value in values
+        ]
+        return len((await collection.insert_many(documents)).inserted_ids)
+
+    async def odm() -> int:
+        users = [
+            PerfUser(**{**value, "address": PerfAddress(**value["address"])}) for value in values
+        ]
+        return len(await PerfUser.objects.bulk_insert(users))
+
+    overhead = await per_document_overhead(raw, odm)
+    assert overhead <= MAX_CALLS_BULK_INSERT, f"{overhead:.2f} calls per document"
+    assert await collection.count_documents({}) == 4 * DOCUMENTS
+
+
+async def test_filter_compilation_call_bound() -> None:
+    expected = {"age": {"$gt": 20}, "$or": [{"name": "x"}, {"tags": {"$in": ["a", "b"]}}]}
+
+    def build() -> dict[str, Any]:
+        return (Q(age__gt=20) & (Q(name="x") | Q(tags__in=["a", "b"]))).to_query(PerfUser)
+
+    assert build() == expected  # warm the per-class caches
+
+    async def compile_many() -> list[dict[str, Any]]:
+        return [build() for _ in range(100)]
+
+    calls, compiled = await count_calls(compile_many)
+    assert compiled == [expected] * 100
+    per_filter = calls / 100
+    assert per_filter <= MAX_CALLS_W5_FILTER, f"{per_filter:.1f} calls per compiled filter"

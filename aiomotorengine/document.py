@@ -168,11 +168,30 @@ class BaseDocument(metaclass=DocumentMetaclass):
 
         ``loaded`` names the fields a projection loaded (``None``: all of them).
         """
-        document = cls.__new__(cls)
-        document.__dict__.update(
-            _raw=son, _values={}, _loaded=loaded, _persisted=True, _alias=alias
-        )
-        return document
+        return cls.hydrate([son], loaded=loaded, alias=alias)[0]
+
+    @classmethod
+    def hydrate(
+        cls,
+        sons: list[dict[str, Any]],
+        *,
+        loaded: frozenset[str] | None = None,
+        alias: str | None = None,
+    ) -> list[Self]:
+        """``from_son`` for many raw documents: the hot path of every query. Costs one object
+        and two small dicts per document, and no call per field."""
+        new = cls.__new__
+        state = {"_loaded": loaded, "_persisted": True, "_alias": alias}
+        documents: list[Self] = []
+        append = documents.append
+        for son in sons:
+            document = new(cls)
+            document_state = document.__dict__
+            document_state.update(state)
+            document_state["_raw"] = son
+            document_state["_values"] = {}
+            append(document)
+        return documents
 
     def _load_field(self, field: BaseField[Any]) -> Any:
         raw = self._raw.get(field.db_field, MISSING)

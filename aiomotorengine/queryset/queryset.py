@@ -240,19 +240,7 @@ class QuerySet(Generic[D]):
         return options
 
     def _hydrate(self, documents: list[dict[str, Any]], alias: str) -> list[D]:
-        document_class = self._document
-        new = document_class.__new__
-        state = {"_loaded": self._loaded, "_persisted": True, "_alias": alias}
-        hydrated: list[D] = []
-        append = hydrated.append
-        for son in documents:
-            instance = new(document_class)
-            instance_state = instance.__dict__
-            instance_state.update(state)
-            instance_state["_raw"] = son
-            instance_state["_values"] = {}
-            append(instance)
-        return hydrated
+        return self._document.hydrate(documents, loaded=self._loaded, alias=alias)
 
     async def find_all(self, lazy: bool | None = None, alias: str | None = None) -> list[D]:
         """Every matching document, as model instances (the queryset keeps its state).

@@ -121,9 +121,8 @@ async def load_references(
         for (reference_type, alias), ids in pending.items():
             _, collection = collection_for(reference_type, alias)
             found = await collection.find({"_id": {"$in": list(ids)}}).to_list(None)
-            for son in found:
-                instance = reference_type.from_son(son, alias=alias)
-                loaded[(reference_type, son["_id"])] = instance
+            for instance in reference_type.hydrate(found, alias=alias):
+                loaded[(reference_type, instance._raw["_id"])] = instance
                 if not reference_type.__lazy__:
                     next_level.append(instance)
         for container, key, field in slots:

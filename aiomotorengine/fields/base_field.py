@@ -218,7 +218,11 @@ class BaseField(Generic[T]):
         return value
 
     def to_query(self, value: Any) -> Any:
-        """The BSON form of a filter value: converted by this field, never an operator."""
+        """The BSON form of a filter value: converted by this field, never an operator.
+
+        The value must be of the field's type; value constraints (bounds, lengths, formats)
+        do not apply: ``age__gt=-1`` is a fine filter on ``IntField(min_value=0)``.
+        """
         if type(value) in self.fast_types and self.is_identity:
             return value
         if isinstance(value, (dict, list, tuple, set)) and not self.accepts_container(value):
@@ -228,7 +232,13 @@ class BaseField(Generic[T]):
             )
         if value is None:
             return None
-        value, valid = self._coerce_and_validate(value)
+        try:
+            value = self.coerce(value)
+            valid = isinstance(value, self.python_types) and (
+                type(value) is not bool or bool in self.python_types
+            )
+        except (TypeError, ValueError, ArithmeticError):
+            valid = False
         if not valid:
             raise InvalidQueryError(
                 f"{self.owner_name}.{self.name}: cannot filter on {self.safe_repr(value)} "

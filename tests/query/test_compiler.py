@@ -218,3 +218,20 @@ def test_unknown_names_and_operators_rejected(key: str, named: str) -> None:
 def test_unknown_field_error_lists_known_names() -> None:
     with pytest.raises(InvalidQueryError, match=r"known: .*age.*name"):
         Q(nickname="x").to_query(CompUser)
+
+
+def test_filter_values_need_the_type_not_the_fields_value_constraints() -> None:
+    from aiomotorengine import EmailField
+
+    class Bounded(Document):
+        age = IntField(min_value=0, max_value=150)
+        code = StringField(max_length=3)
+        email = EmailField()
+
+    assert Q(age__gt=-1).to_query(Bounded) == {"age": {"$gt": -1}}
+    assert Q(code="longer").to_query(Bounded) == {"code": "longer"}
+    assert Q(email="not-an-address").to_query(Bounded) == {"email": "not-an-address"}
+    with pytest.raises(InvalidQueryError, match="age"):
+        Q(age="12").to_query(Bounded)
+    with pytest.raises(InvalidQueryError, match="age"):
+        Q(age=True).to_query(Bounded)

@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from bson import ObjectId
-from pymongo import monitoring
 
 from aiomotorengine import (
     BatchQuery,
@@ -24,9 +22,10 @@ from aiomotorengine import (
     connect,
     switch_connection,
 )
-from aiomotorengine.connection import disconnect_all
+from aiomotorengine.testing import CommandRecorder
 
-WRITES = {"insert", "update", "delete"}
+# The write commands a batch sends, and the key of their statements.
+STATEMENTS = {"insert": "documents", "update": "updates", "delete": "deletes"}
 
 
 class Car(Document):
@@ -47,32 +46,17 @@ class Archived(Document):
     manufacturer = StringField()
 
 
-class Recorder(monitoring.CommandListener):
-    def __init__(self) -> None:
-        self.commands: list[dict[str, Any]] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        self.commands.append({"name": event.command_name, **event.command})
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-    def writes(self) -> list[tuple[str, str, int]]:
-        """(command, collection, number of statements) of every write command."""
-        found = []
-        for command in self.commands:
-            name = command["name"]
-            if name in WRITES:
-                key = {"insert": "documents", "update": "updates", "delete": "deletes"}[name]
-                found.append((name, command[name], len(command[key])))
-        return found
+def sent_writes(recorder: CommandRecorder) -> list[tuple[str, str, int]]:
+    """(command, collection, number of statements) of every insert, update and delete sent."""
+    return [
+        (name, command[name], len(command[STATEMENTS[name]]))
+        for name, command in recorder.commands
+        if name in STATEMENTS
+    ]
 
 
 class Setup:
-    def __init__(self, default: Database, other: Database, recorder: Recorder) -> None:
+    def __init__(self, default: Database, other: Database, recorder: CommandRecorder) -> None:
         self.default = default
         self.other = other
         self.recorder = recorder
@@ -82,19 +66,17 @@ class Setup:
 
 
 @pytest.fixture
-async def setup(mongodb_uri: str) -> AsyncIterator[Setup]:
-    suffix = uuid.uuid4().hex[:12]
-    recorder = Recorder()
-    default = connect(f"batch_{suffix}", host=mongodb_uri, event_listeners=[recorder])
-    other = connect(f"batch_other_{suffix}", alias="other", host=mongodb_uri)
+async def setup(
+    monitored: tuple[Database, CommandRecorder], mongodb_uri: str
+) -> AsyncIterator[Setup]:
+    default, recorder = monitored
+    other = connect(f"{default.name}_other", alias="other", host=mongodb_uri)
     await default.owners.create_index("name", unique=True)
-    recorder.commands.clear()
+    recorder.clear()
     try:
         yield Setup(default, other, recorder)
     finally:
-        await default.client.drop_database(default.name)
         await other.client.drop_database(other.name)
-        await disconnect_all()
 
 
 async def test_writes_are_queued_and_sent_at_the_end(setup: Setup) -> None:
@@ -104,7 +86,7 @@ async def test_writes_are_queued_and_sent_at_the_end(setup: Setup) -> None:
         tesla = batch.save(Car(manufacturer="tesla"))
         owner = batch.create(Owner, name="ada")
         assert await setup.stored(setup.default, "cars") == []  # nothing sent yet
-        assert setup.recorder.writes() == []
+        assert sent_writes(setup.recorder) == []
     stored = await setup.stored(setup.default, "cars")
     assert {(d["_id"], d["manufacturer"]) for d in stored} == {
         (honda._id, "honda"),
@@ -112,20 +94,20 @@ async def test_writes_are_queued_and_sent_at_the_end(setup: Setup) -> None:
     }
     assert [d["name"] for d in await setup.stored(setup.default, "owners")] == ["ada"]
     # One ordered bulk_write per collection: here one insert command each.
-    assert setup.recorder.writes() == [("insert", "cars", 2), ("insert", "owners", 1)]
-    assert all(c.get("ordered", True) for c in setup.recorder.commands if c["name"] == "insert")
+    assert sent_writes(setup.recorder) == [("insert", "cars", 2), ("insert", "owners", 1)]
+    assert all(c.get("ordered", True) for c in setup.recorder.named("insert"))
     # The documents are saved: a later change is a delta update.
     assert honda._persisted and owner._persisted
     honda.year = 2011
     await honda.save()
-    assert setup.recorder.writes()[-1] == ("update", "cars", 1)
+    assert sent_writes(setup.recorder)[-1] == ("update", "cars", 1)
 
 
 async def test_save_of_loaded_documents_sends_only_changes(setup: Setup) -> None:
     car = await Car.objects.create(manufacturer="honda", model="civic", year=2010)
     loaded = await Car.objects.get(car._id)
     assert loaded is not None
-    setup.recorder.commands.clear()
+    setup.recorder.clear()
     async with BatchQuery() as batch:
         loaded.year = 2012
         loaded.model = None
@@ -133,7 +115,7 @@ async def test_save_of_loaded_documents_sends_only_changes(setup: Setup) -> None
         unchanged = await Car.objects.get(car._id)
         assert unchanged is not None
         batch.save(unchanged)  # unchanged: nothing queued
-    updates = [c for c in setup.recorder.commands if c["name"] == "update"]
+    updates = setup.recorder.named("update")
     assert len(updates) == 1
     [statement] = updates[0]["updates"]
     assert statement["q"] == {"_id": car._id}
@@ -153,7 +135,7 @@ async def test_order_is_kept_and_a_resaved_document_sends_its_latest_state(setup
         batch.save(late)  # still queued: the insert is replaced, not repeated
         batch.delete(Car(manufacturer="never saved"))  # no _id: nothing to delete
     assert [d["manufacturer"] for d in await setup.stored(setup.default, "cars")] == ["final"]
-    assert setup.recorder.writes()[-3:] == [
+    assert sent_writes(setup.recorder)[-3:] == [
         ("insert", "cars", 1),
         ("delete", "cars", 2),
         ("insert", "cars", 1),
@@ -166,7 +148,7 @@ async def test_nothing_is_sent_when_the_block_raises(setup: Setup) -> None:
             car = batch.create(Car, manufacturer="honda")
             raise RuntimeError("boom")
     assert await setup.stored(setup.default, "cars") == []
-    assert setup.recorder.writes() == []
+    assert sent_writes(setup.recorder) == []
     assert not car._persisted
 
 
@@ -195,7 +177,7 @@ async def test_duplicate_keys_become_unique_key_violations(setup: Setup) -> None
 
 async def test_transaction_is_all_or_nothing(setup: Setup) -> None:
     await Owner.objects.create(name="ada")
-    setup.recorder.commands.clear()
+    setup.recorder.clear()
     with pytest.raises(UniqueKeyViolationError):
         async with BatchQuery(transaction=True) as batch:
             car = batch.create(Car, manufacturer="honda")
@@ -204,17 +186,17 @@ async def test_transaction_is_all_or_nothing(setup: Setup) -> None:
     assert await setup.stored(setup.default, "cars") == []
     assert [d["name"] for d in await setup.stored(setup.default, "owners")] == ["ada"]
     assert not car._persisted
-    assert "abortTransaction" in [c["name"] for c in setup.recorder.commands]
+    assert "abortTransaction" in setup.recorder.names()
 
-    setup.recorder.commands.clear()
+    setup.recorder.clear()
     async with BatchQuery(transaction=True) as batch:
         batch.create(Car, manufacturer="tesla")
         batch.create(Owner, name="grace")
     assert [d["manufacturer"] for d in await setup.stored(setup.default, "cars")] == ["tesla"]
-    writes = [c for c in setup.recorder.commands if c["name"] in WRITES]
+    writes = [c for name, c in setup.recorder.commands if name in STATEMENTS]
     assert writes and all("txnNumber" in c for c in writes)
     assert len({c["lsid"]["id"] for c in writes}) == 1  # one session
-    assert "commitTransaction" in [c["name"] for c in setup.recorder.commands]
+    assert "commitTransaction" in setup.recorder.names()
 
 
 async def test_without_transaction_earlier_collections_stay_written(setup: Setup) -> None:
@@ -246,7 +228,7 @@ async def test_batch_runs_on_its_connection(setup: Setup) -> None:
     assert [d["_id"] for d in await setup.stored(setup.other, "cars")] == [car._id]
     assert [d["_id"] for d in await setup.stored(setup.other, "archived_cars")] == [archived._id]
     assert await setup.stored(setup.default, "cars") == []
-    assert setup.recorder.writes() == []  # the default connection's client sent nothing
+    assert sent_writes(setup.recorder) == []  # the default connection's client sent nothing
     # Saved on "other", the document now belongs there.
     car.year = 1999
     await car.save()
@@ -289,7 +271,7 @@ async def test_queryset_batch_create_update_and_delete(setup: Setup) -> None:
     stored = await setup.stored(setup.default, "cars")
     assert [(d["manufacturer"], d["year"]) for d in stored] == [("old", 1981), ("honda", 2010)]
     assert new._persisted
-    assert setup.recorder.writes()[-3:] == [
+    assert sent_writes(setup.recorder)[-3:] == [
         ("insert", "cars", 1),
         ("delete", "cars", 1),
         ("update", "cars", 1),

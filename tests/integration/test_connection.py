@@ -18,6 +18,7 @@ from pymongo.errors import InvalidOperation, OperationFailure
 
 from aiomotorengine import (
     ConnectionError,
+    Database,
     Document,
     StringField,
     UUIDField,
@@ -29,7 +30,7 @@ from aiomotorengine import (
     unregister_connection,
 )
 from aiomotorengine.connection import disconnect_all, get_default_alias, registered_aliases
-from aiomotorengine.testing import EmbeddedServer
+from aiomotorengine.testing import CommandRecorder, EmbeddedServer
 
 
 class Token(Document):
@@ -41,22 +42,6 @@ class Token(Document):
 class Note(Document):
     __collection__ = "notes"
     text = StringField()
-
-
-class CommandRecorder(monitoring.CommandListener):
-    """Names of the commands a client started, in order."""
-
-    def __init__(self) -> None:
-        self.commands: list[tuple[str, str]] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        self.commands.append((event.command_name, event.database_name))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
 
 
 class TopologyRecorder(monitoring.TopologyListener):
@@ -184,8 +169,8 @@ async def test_extra_keywords_reach_the_client(
         stored = await handle.notes.find_one({})
         assert stored is not None
         assert stored["at"].tzinfo is not None  # tz_aware=True decoded it aware
-        assert ("insert", database_name) in recorder.commands
-        assert ("find", database_name) in recorder.commands
+        assert database_name in [command["$db"] for command in recorder.named("insert")]
+        assert database_name in [command["$db"] for command in recorder.named("find")]
     finally:
         await handle.client.drop_database(database_name)
 
@@ -226,23 +211,19 @@ async def test_handle_gives_client_commands_and_collections(db: object) -> None:
 
 
 async def test_one_client_per_alias_shared_by_models_and_queries(
-    mongodb_uri: str, database_name: str, clean: None
+    monitored: tuple[Database, CommandRecorder],
 ) -> None:
-    recorder = CommandRecorder()
-    handle = connect(database_name, host=mongodb_uri, event_listeners=[recorder])
-    try:
-        client = handle.client
-        await Note.objects.create(text="a")
-        await Token.objects.create(name="b")
-        assert await Note.objects.count() == 1
-        assert [t.name for t in await Token.objects.find_all()] == ["b"]
-        assert get_connection().client is client
-        # Every model's commands went through the alias's one client (its listener saw them).
-        names = [name for name, _ in recorder.commands]
-        assert names.count("insert") == 2
-        assert "aggregate" in names and "find" in names
-    finally:
-        await handle.client.drop_database(database_name)
+    handle, recorder = monitored
+    client = handle.client
+    await Note.objects.create(text="a")
+    await Token.objects.create(name="b")
+    assert await Note.objects.count() == 1
+    assert [t.name for t in await Token.objects.find_all()] == ["b"]
+    assert get_connection().client is client
+    # Every model's commands went through the alias's one client (its listener saw them).
+    names = recorder.names()
+    assert names.count("insert") == 2
+    assert "aggregate" in names and "find" in names
 
 
 def test_a_new_client_when_the_event_loop_changes(mongodb_uri: str, database_name: str) -> None:

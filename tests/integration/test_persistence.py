@@ -6,16 +6,13 @@ nothing it did not load or does not know is touched; nothing is sent when nothin
 
 from __future__ import annotations
 
-import copy
 import datetime
-import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from pymongo import monitoring
 
 from aiomotorengine import (
+    Database,
     DateTimeField,
     Document,
     DocumentDeletedError,
@@ -28,63 +25,26 @@ from aiomotorengine import (
     connect,
     get_connection,
 )
-from aiomotorengine.connection import disconnect_all
+from aiomotorengine.testing import CommandRecorder
 
 
-class Recorder(monitoring.CommandListener):
-    """Records every command the client sends."""
-
-    def __init__(self) -> None:
-        self.commands: list[tuple[str, dict[str, Any]]] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        self.commands.append((event.command_name, copy.deepcopy(dict(event.command))))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-    def clear(self) -> None:
-        self.commands.clear()
-
-    def named(self, name: str) -> list[dict[str, Any]]:
-        return [command for command_name, command in self.commands if command_name == name]
-
-    def writes(self) -> list[str]:
-        return [
-            name
-            for name, _ in self.commands
-            if name in ("insert", "update", "delete", "findAndModify", "createIndexes", "bulkWrite")
-        ]
-
-    def only_update(self) -> dict[str, Any]:
-        """The one update statement sent since the last clear(), checked for shape."""
-        updates = self.named("update")
-        assert len(updates) == 1, self.commands
-        statements = updates[0]["updates"]
-        assert len(statements) == 1
-        statement = statements[0]
-        assert not statement.get("upsert", False)
-        assert not statement.get("multi", False)
-        assert set(statement["q"]) == {"_id"}
-        return statement
+def only_update(wire: CommandRecorder) -> dict[str, Any]:
+    """The one update statement sent since the last clear(), checked for shape."""
+    updates = wire.named("update")
+    assert len(updates) == 1, wire.commands
+    statements = updates[0]["updates"]
+    assert len(statements) == 1
+    statement = statements[0]
+    assert not statement.get("upsert", False)
+    assert not statement.get("multi", False)
+    assert set(statement["q"]) == {"_id"}
+    return statement
 
 
 @pytest.fixture
-async def wire(mongodb_uri: str) -> AsyncIterator[Recorder]:
-    """The default connection, on a fresh database, with every command recorded."""
-    recorder = Recorder()
-    name = f"test_{uuid.uuid4().hex[:16]}"
-    handle = connect(
-        name, host=mongodb_uri, serverSelectionTimeoutMS=10_000, event_listeners=[recorder]
-    )
-    try:
-        yield recorder
-    finally:
-        await handle.client.drop_database(name)
-        await disconnect_all()
+def wire(monitored: tuple[Database, CommandRecorder]) -> CommandRecorder:
+    """The commands of the default connection (on a fresh database)."""
+    return monitored[1]
 
 
 class Address(EmbeddedDocument):
@@ -129,7 +89,7 @@ async def saved_person(**values: Any) -> Person:
     return loaded
 
 
-async def test_insert_sends_the_document_and_sets_id(wire: Recorder) -> None:
+async def test_insert_sends_the_document_and_sets_id(wire: CommandRecorder) -> None:
     person = Person(name="Ada", age=None)
     assert person._id is None
     wire.clear()
@@ -143,84 +103,84 @@ async def test_insert_sends_the_document_and_sets_id(wire: Recorder) -> None:
     assert wire.writes() == ["insert"]
 
 
-async def test_changed_field_is_set_alone(wire: Recorder) -> None:
+async def test_changed_field_is_set_alone(wire: CommandRecorder) -> None:
     person = await saved_person()
     wire.clear()
     person.age = 37
     await person.save()
-    statement = wire.only_update()
+    statement = only_update(wire)
     assert statement["q"] == {"_id": person._id}
     assert statement["u"] == {"$set": {"age": 37}}
     # a second change after the first save sends only the second change
     wire.clear()
     person.name = "Ada L."
     await person.save()
-    assert wire.only_update()["u"] == {"$set": {"name": "Ada L."}}
+    assert only_update(wire)["u"] == {"$set": {"name": "Ada L."}}
     raw = await raw_person(person)
     assert (raw["name"], raw["age"]) == ("Ada L.", 37)
 
 
-async def test_field_set_to_none_is_unset(wire: Recorder) -> None:
+async def test_field_set_to_none_is_unset(wire: CommandRecorder) -> None:
     person = await saved_person()
     wire.clear()
     person.age = None
     person.address = None
     await person.save()
-    assert wire.only_update()["u"] == {"$unset": {"age": "", "address": ""}}
+    assert only_update(wire)["u"] == {"$unset": {"age": "", "address": ""}}
     raw = await raw_person(person)
     assert "age" not in raw and "address" not in raw
 
 
-async def test_in_place_list_append_is_sent(wire: Recorder) -> None:
+async def test_in_place_list_append_is_sent(wire: CommandRecorder) -> None:
     person = await saved_person()
     wire.clear()
     person.tags.append("poetry")
     await person.save()
-    assert wire.only_update()["u"] == {"$set": {"tags": ["math", "poetry"]}}
+    assert only_update(wire)["u"] == {"$set": {"tags": ["math", "poetry"]}}
     assert (await raw_person(person))["tags"] == ["math", "poetry"]
 
 
-async def test_embedded_attribute_change_is_a_dotted_set(wire: Recorder) -> None:
+async def test_embedded_attribute_change_is_a_dotted_set(wire: CommandRecorder) -> None:
     person = await saved_person()
     wire.clear()
     person.address.street = "Second"
     await person.save()
-    assert wire.only_update()["u"] == {"$set": {"address.street": "Second"}}
+    assert only_update(wire)["u"] == {"$set": {"address.street": "Second"}}
     assert (await raw_person(person))["address"] == {"street": "Second", "city": "London"}
     # and again, after the first save
     wire.clear()
     person.address.city = None
     await person.save()
-    assert wire.only_update()["u"] == {"$unset": {"address.city": ""}}
+    assert only_update(wire)["u"] == {"$unset": {"address.city": ""}}
     assert (await raw_person(person))["address"] == {"street": "Second"}
 
 
-async def test_new_embedded_document_replaces_the_sub_document(wire: Recorder) -> None:
+async def test_new_embedded_document_replaces_the_sub_document(wire: CommandRecorder) -> None:
     person = await saved_person()
     wire.clear()
     person.address = Address(city="Paris")
     await person.save()
-    assert wire.only_update()["u"] == {"$set": {"address": {"city": "Paris"}}}
+    assert only_update(wire)["u"] == {"$set": {"address": {"city": "Paris"}}}
     # then the new embedded document is tracked like a loaded one
     wire.clear()
     person.address.street = "Rivoli"
     await person.save()
-    assert wire.only_update()["u"] == {"$set": {"address.street": "Rivoli"}}
+    assert only_update(wire)["u"] == {"$set": {"address.street": "Rivoli"}}
 
 
-async def test_changed_item_of_a_list_of_embedded_documents_is_sent(wire: Recorder) -> None:
+async def test_changed_item_of_a_list_of_embedded_documents_is_sent(wire: CommandRecorder) -> None:
     person = await saved_person()
     wire.clear()
     person.comments[1].votes = 4
     await person.save()
-    update = wire.only_update()["u"]
+    update = only_update(wire)["u"]
     assert update == {
         "$set": {"comments": [{"text": "first", "votes": 0}, {"text": "second", "votes": 4}]}
     }
     assert (await raw_person(person))["comments"][1]["votes"] == 4
 
 
-async def test_nothing_changed_means_nothing_sent(wire: Recorder) -> None:
+async def test_nothing_changed_means_nothing_sent(wire: CommandRecorder) -> None:
     person = await saved_person()
     # read every field, including embedded ones, then save
     assert person.name and person.age and person.tags and person.address and person.comments
@@ -241,14 +201,14 @@ async def test_nothing_changed_means_nothing_sent(wire: Recorder) -> None:
     assert wire.commands == []
 
 
-async def test_projection_only_leaves_unloaded_fields_untouched(wire: Recorder) -> None:
+async def test_projection_only_leaves_unloaded_fields_untouched(wire: CommandRecorder) -> None:
     person = await saved_person()
     partial = await Person.objects.only("name").get(person._id)
     assert partial is not None
     partial.name = "Renamed"
     wire.clear()
     await partial.save()
-    assert wire.only_update()["u"] == {"$set": {"name": "Renamed"}}
+    assert only_update(wire)["u"] == {"$set": {"name": "Renamed"}}
     raw = await raw_person(person)
     assert raw["name"] == "Renamed"
     assert raw["age"] == 36 and raw["tags"] == ["math"]
@@ -256,19 +216,19 @@ async def test_projection_only_leaves_unloaded_fields_untouched(wire: Recorder) 
     assert len(raw["comments"]) == 2
 
 
-async def test_projection_exclude_leaves_excluded_fields_untouched(wire: Recorder) -> None:
+async def test_projection_exclude_leaves_excluded_fields_untouched(wire: CommandRecorder) -> None:
     person = await saved_person()
     partial = await Person.objects.exclude("comments", "address").get(person._id)
     assert partial is not None
     partial.age = 40
     wire.clear()
     await partial.save()
-    assert wire.only_update()["u"] == {"$set": {"age": 40}}
+    assert only_update(wire)["u"] == {"$set": {"age": 40}}
     raw = await raw_person(person)
     assert raw["age"] == 40 and len(raw["comments"]) == 2 and raw["address"]["city"] == "London"
 
 
-async def test_unknown_stored_keys_survive_load_and_save(wire: Recorder) -> None:
+async def test_unknown_stored_keys_survive_load_and_save(wire: CommandRecorder) -> None:
     collection = get_connection().collection("people")
     inserted = await collection.insert_one(
         {"name": "Old", "legacy": {"nested": [1, 2]}, "_private": "x", "age": 5}
@@ -278,7 +238,7 @@ async def test_unknown_stored_keys_survive_load_and_save(wire: Recorder) -> None
     person.age = 6
     wire.clear()
     await person.save()
-    assert wire.only_update()["u"] == {"$set": {"age": 6}}
+    assert only_update(wire)["u"] == {"$set": {"age": 6}}
     raw = await collection.find_one({"_id": inserted.inserted_id})
     assert raw is not None
     assert raw["legacy"] == {"nested": [1, 2]} and raw["_private"] == "x"
@@ -287,12 +247,12 @@ async def test_unknown_stored_keys_survive_load_and_save(wire: Recorder) -> None
     person.legacy["nested"].append(3)
     wire.clear()
     await person.save()
-    assert wire.only_update()["u"] == {"$set": {"legacy": {"nested": [1, 2, 3]}}}
+    assert only_update(wire)["u"] == {"$set": {"legacy": {"nested": [1, 2, 3]}}}
     raw = await collection.find_one({"_id": inserted.inserted_id})
     assert raw is not None and raw["legacy"] == {"nested": [1, 2, 3]}
 
 
-async def test_stored_null_is_not_unset_by_an_unrelated_save(wire: Recorder) -> None:
+async def test_stored_null_is_not_unset_by_an_unrelated_save(wire: CommandRecorder) -> None:
     collection = get_connection().collection("people")
     inserted = await collection.insert_one({"name": "Null", "age": None})
     person = await Person.objects.get(inserted.inserted_id)
@@ -301,24 +261,24 @@ async def test_stored_null_is_not_unset_by_an_unrelated_save(wire: Recorder) -> 
     person.name = "Still null"
     wire.clear()
     await person.save()
-    assert wire.only_update()["u"] == {"$set": {"name": "Still null"}}
+    assert only_update(wire)["u"] == {"$set": {"name": "Still null"}}
     raw = await collection.find_one({"_id": inserted.inserted_id})
     assert raw is not None and "age" in raw and raw["age"] is None
 
 
-async def test_dynamic_attribute_is_set_under_its_own_name(wire: Recorder) -> None:
+async def test_dynamic_attribute_is_set_under_its_own_name(wire: CommandRecorder) -> None:
     person = await saved_person()
     person.nickname = "Countess"
     wire.clear()
     await person.save()
-    assert wire.only_update()["u"] == {"$set": {"nickname": "Countess"}}
+    assert only_update(wire)["u"] == {"$set": {"nickname": "Countess"}}
     raw = await raw_person(person)
     assert raw["nickname"] == "Countess"
     assert "_nickname" not in raw
 
 
 async def test_two_clients_updating_different_fields_both_survive(
-    wire: Recorder, mongodb_uri: str
+    wire: CommandRecorder, mongodb_uri: str
 ) -> None:
     person = await saved_person()
     database = get_connection().name
@@ -339,7 +299,9 @@ async def test_two_clients_updating_different_fields_both_survive(
     assert raw["address"] == {"street": "Main", "city": "Cambridge"}
 
 
-async def test_saving_a_document_deleted_meanwhile_does_not_resurrect_it(wire: Recorder) -> None:
+async def test_saving_a_document_deleted_meanwhile_does_not_resurrect_it(
+    wire: CommandRecorder,
+) -> None:
     person = await saved_person()
     await get_connection().collection("people").delete_one({"_id": person._id})
     person.age = 99
@@ -351,7 +313,7 @@ async def test_saving_a_document_deleted_meanwhile_does_not_resurrect_it(wire: R
         await person.reload()
 
 
-async def test_delete_returns_count(wire: Recorder) -> None:
+async def test_delete_returns_count(wire: CommandRecorder) -> None:
     person = await saved_person()
     wire.clear()
     assert await person.delete() == 1
@@ -361,7 +323,7 @@ async def test_delete_returns_count(wire: Recorder) -> None:
     assert await get_connection().collection("people").count_documents({}) == 0
 
 
-async def test_reload_refreshes_from_the_database(wire: Recorder) -> None:
+async def test_reload_refreshes_from_the_database(wire: CommandRecorder) -> None:
     person = await saved_person()
     await (
         get_connection()
@@ -381,7 +343,7 @@ async def test_reload_refreshes_from_the_database(wire: Recorder) -> None:
     assert wire.writes() == []
 
 
-async def test_validation_failure_writes_nothing(wire: Recorder) -> None:
+async def test_validation_failure_writes_nothing(wire: CommandRecorder) -> None:
     person = await saved_person()
     person.age = 10
     person.comments.append(Comment(votes=1))  # no text: invalid
@@ -402,7 +364,7 @@ async def test_validation_failure_writes_nothing(wire: Recorder) -> None:
     assert await get_connection().collection("people").count_documents({}) == 1
 
 
-async def test_save_never_creates_indexes(wire: Recorder) -> None:
+async def test_save_never_creates_indexes(wire: CommandRecorder) -> None:
     person = Person(name="Unique", email="u@example.org")
     wire.clear()
     await person.save()
@@ -413,7 +375,7 @@ async def test_save_never_creates_indexes(wire: Recorder) -> None:
     assert wire.writes() == ["insert", "update", "insert"]
 
 
-async def test_auto_now_on_update_with_a_projection(wire: Recorder) -> None:
+async def test_auto_now_on_update_with_a_projection(wire: CommandRecorder) -> None:
     class Stamped(Document):
         title = StringField()
         body = StringField()
@@ -426,7 +388,7 @@ async def test_auto_now_on_update_with_a_projection(wire: Recorder) -> None:
     partial.title = "c"
     wire.clear()
     await partial.save()
-    update = wire.only_update()["u"]
+    update = only_update(wire)["u"]
     assert set(update) == {"$set"}
     assert set(update["$set"]) == {"title", "updated"}
     assert isinstance(update["$set"]["updated"], datetime.datetime)
@@ -434,13 +396,13 @@ async def test_auto_now_on_update_with_a_projection(wire: Recorder) -> None:
     assert raw is not None and raw["body"] == "b" and raw["created"] is not None
 
 
-async def test_dict_appended_to_a_list_of_embedded_documents(wire: Recorder) -> None:
+async def test_dict_appended_to_a_list_of_embedded_documents(wire: CommandRecorder) -> None:
     person = await saved_person()
     person.comments.append({"text": "third"})
     wire.clear()
     await person.save()
     assert isinstance(person.comments[2], Comment)
-    assert wire.only_update()["u"]["$set"]["comments"][2] == {"text": "third", "votes": 0}
+    assert only_update(wire)["u"]["$set"]["comments"][2] == {"text": "third", "votes": 0}
     person.comments.append(5)
     wire.clear()
     with pytest.raises(InvalidDocumentError) as raised:

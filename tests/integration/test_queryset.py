@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
-from pymongo.monitoring import CommandListener, CommandStartedEvent
 
 from aiomotorengine import (
     Database,
@@ -27,36 +25,7 @@ from aiomotorengine import (
     StringField,
     connect,
 )
-
-
-class Commands(CommandListener):
-    """Records the commands a client sends (the ODM's round trips)."""
-
-    def __init__(self) -> None:
-        self.events: list[CommandStartedEvent] = []
-
-    def started(self, event: CommandStartedEvent) -> None:
-        self.events.append(event)
-
-    def succeeded(self, event: Any) -> None:
-        pass
-
-    def failed(self, event: Any) -> None:
-        pass
-
-    def named(self, name: str) -> list[dict[str, Any]]:
-        return [dict(e.command) for e in self.events if e.command_name == name]
-
-    def clear(self) -> None:
-        self.events.clear()
-
-
-@pytest.fixture
-async def commands(db: Database, mongodb_uri: str) -> AsyncIterator[Commands]:
-    """A second alias, ``monitored``, on the test's database, whose commands are recorded."""
-    listener = Commands()
-    connect(db.name, alias="monitored", host=mongodb_uri, event_listeners=[listener])
-    yield listener
+from aiomotorengine.testing import CommandRecorder
 
 
 @pytest.fixture
@@ -187,7 +156,7 @@ async def test_exclude_names_fields_and_dotted(db: Database) -> None:
 
 
 async def test_saving_a_projected_document_touches_only_changed_fields(
-    db: Database, commands: Commands
+    db: Database, commands: CommandRecorder
 ) -> None:
     await Person.objects.create(name="ann", age=30, city="Oslo", tags=["x"])
     [loaded] = await Person.objects.only("age").find_all(alias="monitored")
@@ -203,7 +172,7 @@ async def test_saving_a_projected_document_touches_only_changed_fields(
 
 # --- find_all ------------------------------------------------------------------------------
 async def test_find_all_has_no_silent_cap_and_keeps_filters(
-    db: Database, commands: Commands
+    db: Database, commands: CommandRecorder
 ) -> None:
     await Person.objects.bulk_insert([Person(name=f"p{i:04}", age=i % 2) for i in range(1200)])
     queryset = Person.objects.filter(age=1)
@@ -324,7 +293,7 @@ async def test_delete_returns_the_number_deleted(db: Database) -> None:
     assert await Person.objects.delete() == 1
 
 
-async def test_bulk_insert_one_insert_many_and_ids(db: Database, commands: Commands) -> None:
+async def test_bulk_insert_one_insert_many_and_ids(db: Database, commands: CommandRecorder) -> None:
     documents = [Person(name=f"p{i}", age=i) for i in range(5)]
     commands.clear()
     inserted = await Person.objects.bulk_insert(documents, alias="monitored")
@@ -336,7 +305,7 @@ async def test_bulk_insert_one_insert_many_and_ids(db: Database, commands: Comma
 
 
 async def test_bulk_insert_writes_nothing_if_any_is_invalid(
-    db: Database, commands: Commands
+    db: Database, commands: CommandRecorder
 ) -> None:
     documents = [Person(name="ok", age=1), Person(age=2), Person(name="ok2")]  # #2: no name
     commands.clear()
@@ -346,10 +315,10 @@ async def test_bulk_insert_writes_nothing_if_any_is_invalid(
     assert await Person.objects.count() == 0
 
 
-async def test_bulk_insert_empty_list(db: Database, commands: Commands) -> None:
+async def test_bulk_insert_empty_list(db: Database, commands: CommandRecorder) -> None:
     commands.clear()
     assert await Person.objects.bulk_insert([], alias="monitored") == []
-    assert commands.events == []
+    assert commands.names() == []
 
 
 async def test_bulk_insert_rejects_other_models_and_saved_documents(db: Database) -> None:
@@ -506,7 +475,7 @@ class EagerPost(Document):
 
 
 async def test_async_for_loads_eager_references_a_chunk_at_a_time(
-    db: Database, commands: Commands
+    db: Database, commands: CommandRecorder
 ) -> None:
     writers = await Writer.objects.bulk_insert([Writer(name=f"w{i}") for i in range(3)])
     await EagerPost.objects.bulk_insert(
@@ -516,5 +485,4 @@ async def test_async_for_loads_eager_references_a_chunk_at_a_time(
     seen = [post.writer.name async for post in EagerPost.objects.using("monitored")]  # type: ignore[union-attr]
     assert len(seen) == 250 and set(seen) == {"w0", "w1", "w2"}
     # One $in per chunk of 100 streamed documents, never one query per document.
-    writer_finds = [c for c in commands.named("find") if c["find"] == "stream_writers"]
-    assert len(writer_finds) == 3
+    assert commands.targets("find").count("stream_writers") == 3

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
-
 import pytest
 from bson import ObjectId
-from pymongo import monitoring
 
 from aiomotorengine import (
     DanglingReference,
@@ -23,47 +19,7 @@ from aiomotorengine import (
     StringField,
     connect,
 )
-from aiomotorengine.connection import disconnect_all
-
-
-class CommandLog(monitoring.CommandListener):
-    """Records the commands the client sends (name and collection)."""
-
-    def __init__(self) -> None:
-        self.commands: list[tuple[str, str]] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        target = event.command.get(event.command_name)
-        self.commands.append((event.command_name, target if isinstance(target, str) else ""))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-    def finds(self) -> list[str]:
-        return [collection for name, collection in self.commands if name == "find"]
-
-    def clear(self) -> None:
-        self.commands.clear()
-
-
-@pytest.fixture
-async def monitored(mongodb_uri: str) -> AsyncIterator[tuple[Database, CommandLog]]:
-    """The default connection on a fresh database, with every command recorded."""
-    log = CommandLog()
-    handle = connect(
-        f"test_{uuid.uuid4().hex[:16]}",
-        host=mongodb_uri,
-        serverSelectionTimeoutMS=10_000,
-        event_listeners=[log],
-    )
-    try:
-        yield handle, log
-    finally:
-        await handle.client.drop_database(handle.name)
-        await disconnect_all()
+from aiomotorengine.testing import CommandRecorder
 
 
 class Country(Document):
@@ -287,7 +243,7 @@ async def _many_posts(count: int) -> None:
 
 
 async def test_loading_references_of_many_documents_costs_one_find_per_collection(
-    monitored: tuple[Database, CommandLog],
+    monitored: tuple[Database, CommandRecorder],
 ) -> None:
     _, log = monitored
     await _many_posts(50)
@@ -301,14 +257,14 @@ async def test_loading_references_of_many_documents_costs_one_find_per_collectio
 
     # Level 1: authors (author + credits.person, one collection) and tags; Author is lazy,
     # so its country is not loaded: exactly two finds for 50 posts x 7 references.
-    assert sorted(log.finds()) == ["ref_authors", "ref_tags"]
+    assert sorted(log.targets("find")) == ["ref_authors", "ref_tags"]
     assert all(len(p.tags) == 5 and p.tags[0].label.startswith("t") for p in posts)
     assert all(p.author.name.startswith("a") for p in posts)
     assert all(p.credits[0].person.name.startswith("a") for p in posts)
 
 
 async def test_find_all_lazy_false_over_many_documents_is_batched_per_level(
-    monitored: tuple[Database, CommandLog],
+    monitored: tuple[Database, CommandRecorder],
 ) -> None:
     _, log = monitored
     await _many_posts(50)
@@ -318,17 +274,17 @@ async def test_find_all_lazy_false_over_many_documents_is_batched_per_level(
 
     # One find for the posts, one per referenced collection at level 1 (authors, tags), and
     # one at level 2 (the countries of the __lazy__ = False authors).
-    assert log.finds() == ["ref_posts", "ref_authors", "ref_tags", "ref_countries"]
+    assert log.targets("find") == ["ref_posts", "ref_authors", "ref_tags", "ref_countries"]
     assert len(posts) == 50
     assert {p.author.country.name for p in posts} == {"c0", "c1", "c2"}
 
     log.clear()
     await Post.objects.find_all(lazy=False)
-    assert sorted(log.finds()) == ["ref_authors", "ref_posts", "ref_tags"]
+    assert sorted(log.targets("find")) == ["ref_authors", "ref_posts", "ref_tags"]
 
 
 async def test_references_follow_the_connection_their_document_came_from(
-    monitored: tuple[Database, CommandLog], mongodb_uri: str
+    monitored: tuple[Database, CommandRecorder], mongodb_uri: str
 ) -> None:
     handle, log = monitored
     other = connect(handle.name, alias="ref_other", host=mongodb_uri)
@@ -337,7 +293,8 @@ async def test_references_follow_the_connection_their_document_came_from(
     log.clear()
     post = await Post.objects.using("ref_other").get(title="p", lazy=False)
     assert post is not None and post.author.name == "Ada"
-    assert log.finds() == []  # both queries ran on "ref_other", not on the default connection
+    # Both queries ran on "ref_other", not on the default connection.
+    assert log.targets("find") == []
     assert other.alias == "ref_other"
 
 

@@ -3,39 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from pymongo.monitoring import CommandListener, CommandStartedEvent
 
-from aiomotorengine import Database, Document, IntField, InvalidQueryError, StringField, connect
-
-
-class Commands(CommandListener):
-    """Records the commands a client sends."""
-
-    def __init__(self) -> None:
-        self.events: list[CommandStartedEvent] = []
-
-    def started(self, event: CommandStartedEvent) -> None:
-        self.events.append(event)
-
-    def succeeded(self, event: Any) -> None:
-        pass
-
-    def failed(self, event: Any) -> None:
-        pass
-
-    def named(self, name: str) -> list[dict[str, Any]]:
-        return [dict(e.command) for e in self.events if e.command_name == name]
-
-
-@pytest.fixture
-async def commands(db: Database, mongodb_uri: str) -> AsyncIterator[Commands]:
-    listener = Commands()
-    connect(db.name, alias="monitored", host=mongodb_uri, event_listeners=[listener])
-    yield listener
+from aiomotorengine import Database, Document, IntField, InvalidQueryError, StringField
+from aiomotorengine.testing import CommandRecorder
 
 
 class Row(Document):
@@ -53,7 +26,7 @@ async def rows(db: Database) -> None:
     await Row.objects.bulk_insert([Row(n=i, label=f"r{i}") for i in range(COUNT)])
 
 
-async def wait_for(commands: Commands, name: str) -> list[dict[str, Any]]:
+async def wait_for(commands: CommandRecorder, name: str) -> list[dict[str, Any]]:
     """The ``name`` commands seen after a few event-loop turns (no wall-clock wait: the
     driver's own background cleanup of abandoned cursors, about once a second, must not be
     what the test observes)."""
@@ -66,7 +39,7 @@ async def wait_for(commands: Commands, name: str) -> list[dict[str, Any]]:
 
 
 @pytest.mark.usefixtures("rows")
-async def test_async_for_iterates_batch_by_batch(commands: Commands) -> None:
+async def test_async_for_iterates_batch_by_batch(commands: CommandRecorder) -> None:
     queryset = Row.objects.filter(n__gte=10).order_by("n").using("monitored")
     seen: list[int] = []
     async for row in queryset:
@@ -88,7 +61,7 @@ async def test_async_for_with_projection_and_limit() -> None:
 
 
 @pytest.mark.usefixtures("rows")
-async def test_leaving_async_for_early_closes_the_server_cursor(commands: Commands) -> None:
+async def test_leaving_async_for_early_closes_the_server_cursor(commands: CommandRecorder) -> None:
     async for row in Row.objects.order_by("n").using("monitored"):
         if row.n == 5:
             break
@@ -100,7 +73,9 @@ async def test_leaving_async_for_early_closes_the_server_cursor(commands: Comman
 
 
 @pytest.mark.usefixtures("rows")
-async def test_an_error_in_the_loop_body_closes_the_server_cursor(commands: Commands) -> None:
+async def test_an_error_in_the_loop_body_closes_the_server_cursor(
+    commands: CommandRecorder,
+) -> None:
     with pytest.raises(RuntimeError, match="stop"):
         async for _row in Row.objects.using("monitored"):
             raise RuntimeError("stop")
@@ -108,7 +83,7 @@ async def test_an_error_in_the_loop_body_closes_the_server_cursor(commands: Comm
 
 
 @pytest.mark.usefixtures("rows")
-async def test_to_list_with_a_length(commands: Commands) -> None:
+async def test_to_list_with_a_length(commands: CommandRecorder) -> None:
     queryset = Row.objects.order_by("n").using("monitored")
     first = await queryset.to_list(5)
     assert [row.n for row in first] == [0, 1, 2, 3, 4]

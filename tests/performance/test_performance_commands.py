@@ -7,13 +7,7 @@ per referenced collection whatever the number of documents (no N+1).
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
-from typing import Any
-
-import pytest
 from bson import ObjectId
-from pymongo import monitoring
 
 from aiomotorengine import (
     Database,
@@ -22,34 +16,8 @@ from aiomotorengine import (
     ListField,
     ReferenceField,
     StringField,
-    connect,
 )
-from aiomotorengine.connection import disconnect_all
-
-WATCHED = {"find", "getMore", "insert", "update", "delete", "aggregate", "findAndModify"}
-
-
-class CommandRecorder(monitoring.CommandListener):
-    """Records the data commands sent (handshakes, heartbeats and admin commands ignored)."""
-
-    def __init__(self) -> None:
-        self.commands: list[tuple[str, dict[str, Any]]] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name in WATCHED:
-            self.commands.append((event.command_name, dict(event.command)))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-    def names(self) -> list[str]:
-        return [name for name, _ in self.commands]
-
-    def clear(self) -> None:
-        self.commands.clear()
+from aiomotorengine.testing import CommandRecorder
 
 
 class CountedAuthor(Document):
@@ -68,21 +36,6 @@ class CountedPost(Document):
     title = StringField()
     author = ReferenceField(CountedAuthor)
     topics = ListField(ReferenceField(CountedTopic))
-
-
-@pytest.fixture
-async def monitored(mongodb_uri: str) -> AsyncIterator[tuple[Database, CommandRecorder]]:
-    """The default connection on a fresh database, with every command recorded."""
-    recorder = CommandRecorder()
-    name = f"test_{uuid.uuid4().hex[:16]}"
-    handle = connect(
-        name, host=mongodb_uri, serverSelectionTimeoutMS=10_000, event_listeners=[recorder]
-    )
-    try:
-        yield handle, recorder
-    finally:
-        await handle.client.drop_database(name)
-        await disconnect_all()
 
 
 async def test_save_of_one_changed_field_is_one_update_of_that_field(

@@ -86,7 +86,8 @@ async def test_example_chapter(
 
     loop = asyncio.get_event_loop()
     # the seed: connect('xxx', io_loop=loop); here on the test server, io_loop still accepted
-    connect(example_database, host=mongodb_uri, io_loop=loop)
+    with pytest.warns(DeprecationWarning, match="io_loop"):
+        connect(example_database, host=mongodb_uri, io_loop=loop)
     await create()
     await query()
 

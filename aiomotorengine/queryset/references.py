@@ -21,9 +21,33 @@ if TYPE_CHECKING:
 
 __all__ = ["load_references"]
 
-# A place holding references: (container, key, reference field), where container[key] is an
+# A place holding a reference: (container, key, referenced class), where container[key] is an
 # ObjectId (or a loaded document) and is replaced in place once loaded.
-_Slot = tuple[Any, Any, ReferenceField[Any]]
+_Slot = tuple[Any, Any, "type[Document]"]
+
+# What a field holds, for reference loading.
+_REFERENCE, _REFERENCE_LIST, _EMBEDDED, _EMBEDDED_LIST = range(4)
+_PlanEntry = tuple[str, BaseField[Any], int, "type[Document] | None"]
+
+# Per model class: the fields that can hold references (directly, in lists, or in embedded
+# documents) with the referenced classes resolved, so loading never walks other fields.
+_reference_plans: dict[type, tuple[_PlanEntry, ...]] = {}
+
+
+def _reference_plan(document_class: type[BaseDocument]) -> tuple[_PlanEntry, ...]:
+    plan = _reference_plans.get(document_class)
+    if plan is None:
+        entries: list[_PlanEntry] = []
+        for name, field in document_class._fields.items():
+            item = field.base_field if isinstance(field, ListField) else field
+            in_list = item is not field
+            if isinstance(item, ReferenceField):
+                kind = _REFERENCE_LIST if in_list else _REFERENCE
+                entries.append((name, field, kind, item.reference_type))
+            elif isinstance(item, EmbeddedDocumentField):
+                entries.append((name, field, _EMBEDDED_LIST if in_list else _EMBEDDED, None))
+        plan = _reference_plans[document_class] = tuple(entries)
+    return plan
 
 
 def _raw_value(document: BaseDocument, field: BaseField[Any]) -> Any:
@@ -36,48 +60,24 @@ def _raw_value(document: BaseDocument, field: BaseField[Any]) -> Any:
         return MISSING
 
 
-# Per model class: the fields that can hold references (directly, in lists, or in embedded
-# documents), so loading never walks the other fields.
-_reference_plans: dict[type, tuple[tuple[str, BaseField[Any]], ...]] = {}
-
-
-def _reference_plan(document_class: type[BaseDocument]) -> tuple[tuple[str, BaseField[Any]], ...]:
-    plan = _reference_plans.get(document_class)
-    if plan is None:
-        plan = _reference_plans[document_class] = tuple(
-            (name, field)
-            for name, field in document_class._fields.items()
-            if isinstance(field, (ReferenceField, EmbeddedDocumentField))
-            or (
-                isinstance(field, ListField)
-                and isinstance(field.base_field, (ReferenceField, EmbeddedDocumentField))
-            )
-        )
-    return plan
-
-
 def _slots(document: BaseDocument, names: Sequence[str] | None) -> Iterator[_Slot]:
-    for name, field in _reference_plan(type(document)):
+    for name, field, kind, reference_type in _reference_plan(type(document)):
         if names is not None and name not in names:
             continue
-        if isinstance(field, ReferenceField):
-            if _raw_value(document, field) is not MISSING:
-                yield document._values, name, field
-        elif isinstance(field, ListField):
-            base = field.base_field
-            if isinstance(base, (ReferenceField, EmbeddedDocumentField)):
-                items = _raw_value(document, field)
-                if not isinstance(items, list):
-                    continue
-                for index, item in enumerate(items):
-                    if isinstance(base, ReferenceField):
-                        yield items, index, base
-                    elif item is not None:
-                        yield from _slots(item, None)
-        elif isinstance(field, EmbeddedDocumentField):
-            embedded = _raw_value(document, field)
-            if embedded is not None and embedded is not MISSING:
-                yield from _slots(embedded, None)
+        value = _raw_value(document, field)
+        if value is None or value is MISSING:
+            continue
+        if kind == _REFERENCE:
+            yield document._values, name, reference_type  # type: ignore[misc]
+        elif kind == _REFERENCE_LIST:
+            for index in range(len(value)):
+                yield value, index, reference_type  # type: ignore[misc]
+        elif kind == _EMBEDDED:
+            yield from _slots(value, None)
+        else:
+            for item in value:
+                if item is not None:
+                    yield from _slots(item, None)
 
 
 async def load_references(
@@ -91,45 +91,44 @@ async def load_references(
     referencing document came from."""
     if fields is not None:
         _check_names(documents, fields)
-    loaded: dict[tuple[type, Any], Document] = {}
+    loaded: defaultdict[type, dict[Any, Document]] = defaultdict(dict)
     for document in documents:
         identifier = document._values.get("_id") or document._raw.get("_id")
         if identifier is not None:
-            loaded[(type(document), identifier)] = document
+            loaded[type(document)][identifier] = document
     level: Sequence[Document] = documents
     names = fields
     aliases: dict[tuple[type[Document], str | None], str] = {}
     while level:
-        pending: dict[tuple[type[Document], str], set[ObjectId]] = defaultdict(set)
+        pending: defaultdict[tuple[type[Document], str], set[ObjectId]] = defaultdict(set)
         slots: list[_Slot] = []
         for document in level:
+            document_alias = document._alias
             for slot in _slots(document, names):
-                container, key, field = slot
+                container, key, reference_type = slot
                 value = container[key]
-                if isinstance(value, ObjectId):
-                    slots.append(slot)
-                    reference_type = field.reference_type
-                    if (reference_type, value) not in loaded:
-                        alias_key = (reference_type, document._alias)
-                        alias = aliases.get(alias_key)
-                        if alias is None:
-                            alias = aliases[alias_key] = resolve_alias(
-                                reference_type, reference_type.__alias__ or document._alias
-                            )
-                        pending[(reference_type, alias)].add(value)
+                if not isinstance(value, ObjectId):
+                    continue  # loaded already, or dangling
+                slots.append(slot)
+                if value not in loaded[reference_type]:
+                    alias = aliases.get((reference_type, document_alias))
+                    if alias is None:
+                        alias = aliases[(reference_type, document_alias)] = resolve_alias(
+                            reference_type, reference_type.__alias__ or document_alias
+                        )
+                    pending[(reference_type, alias)].add(value)
         next_level: list[Document] = []
         for (reference_type, alias), ids in pending.items():
             _, collection = collection_for(reference_type, alias)
             found = await collection.find({"_id": {"$in": list(ids)}}).to_list(None)
+            by_id = loaded[reference_type]
             for instance in reference_type.hydrate(found, alias=alias):
-                loaded[(reference_type, instance._raw["_id"])] = instance
+                by_id[instance._raw["_id"]] = instance
                 if not reference_type.__lazy__:
                     next_level.append(instance)
-        for container, key, field in slots:
+        for container, key, reference_type in slots:
             identifier = container[key]
-            container[key] = loaded.get((field.reference_type, identifier)) or DanglingReference(
-                identifier
-            )
+            container[key] = loaded[reference_type].get(identifier) or DanglingReference(identifier)
         level = next_level
         names = None
 

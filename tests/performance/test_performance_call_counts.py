@@ -9,25 +9,19 @@ Bounds are ~1.5x what was measured when they were set; see each constant.
 
 from __future__ import annotations
 
-import datetime
 import sys
 from collections.abc import Awaitable, Callable
 from types import FrameType
 from typing import Any, TypeVar
 
 from aiomotorengine import (
-    BooleanField,
     Database,
-    DateTimeField,
-    Document,
-    EmbeddedDocument,
-    EmbeddedDocumentField,
-    FloatField,
-    IntField,
-    ListField,
     Q,
-    StringField,
 )
+
+# The benchmark's own model and documents: the guard rails watch what `make bench` measures.
+from bench.data import user_values
+from bench.models import Address, User
 
 DOCUMENTS = 1_000
 
@@ -42,37 +36,6 @@ MAX_CALLS_BULK_INSERT = 53
 MAX_CALLS_W5_FILTER = 65
 
 T = TypeVar("T")
-
-
-class PerfAddress(EmbeddedDocument):
-    street = StringField()
-    city = StringField()
-    country = StringField()
-
-
-class PerfUser(Document):
-    __collection__ = "perf_users"
-    name = StringField(required=True, max_length=100)
-    email = StringField()
-    age = IntField(min_value=0)
-    active = BooleanField()
-    created = DateTimeField()
-    tags = ListField(StringField())
-    address = EmbeddedDocumentField(PerfAddress)
-    score = FloatField()
-
-
-def user_son(index: int) -> dict[str, Any]:
-    return {
-        "name": f"user {index}",
-        "email": f"user{index}@example.com",
-        "age": 18 + index % 60,
-        "active": index % 2 == 0,
-        "created": datetime.datetime(2024, 1, 1) + datetime.timedelta(seconds=index),
-        "tags": ["a", "b", f"t{index % 5}"],
-        "address": {"street": f"{index} Main St", "city": "Springfield", "country": "US"},
-        "score": index * 0.5,
-    }
 
 
 async def count_calls(operation: Callable[[], Awaitable[T]]) -> tuple[int, T]:
@@ -106,18 +69,18 @@ async def per_document_overhead(
 
 
 async def insert_users(db: Database) -> None:
-    await db["perf_users"].insert_many([user_son(index) for index in range(DOCUMENTS)])
+    await db[User.__collection__].insert_many([user_values(index) for index in range(DOCUMENTS)])
 
 
 async def test_hydration_makes_no_python_call_per_document(db: Database) -> None:
     await insert_users(db)
-    collection = db["perf_users"]
+    collection = db[User.__collection__]
 
     async def raw() -> int:
         return len(await collection.find({}).to_list(None))
 
     async def odm() -> int:
-        return len(await PerfUser.objects.find_all())
+        return len(await User.objects.find_all())
 
     overhead = await per_document_overhead(raw, odm)
     assert overhead <= MAX_CALLS_HYDRATE, f"{overhead:.2f} calls per hydrated document"
@@ -125,13 +88,13 @@ async def test_hydration_makes_no_python_call_per_document(db: Database) -> None
 
 async def test_hydration_and_reading_one_attribute_call_bound(db: Database) -> None:
     await insert_users(db)
-    collection = db["perf_users"]
+    collection = db[User.__collection__]
 
     async def raw() -> list[Any]:
         return [document["name"] for document in await collection.find({}).to_list(None)]
 
     async def odm() -> list[Any]:
-        return [user.name for user in await PerfUser.objects.find_all()]
+        return [user.name for user in await User.objects.find_all()]
 
     overhead = await per_document_overhead(raw, odm)
     assert overhead <= MAX_CALLS_HYDRATE_READ_ONE, f"{overhead:.2f} calls per document"
@@ -139,8 +102,8 @@ async def test_hydration_and_reading_one_attribute_call_bound(db: Database) -> N
 
 async def test_reading_every_field_call_bound(db: Database) -> None:
     await insert_users(db)
-    collection = db["perf_users"]
-    names = [name for name in PerfUser._fields if name != "_id"]
+    collection = db[User.__collection__]
+    names = [name for name in User._fields if name != "_id"]
 
     async def raw() -> list[Any]:
         return [
@@ -154,7 +117,7 @@ async def test_reading_every_field_call_bound(db: Database) -> None:
                 getattr(user, name).to_son() if name == "address" else getattr(user, name)
                 for name in names
             ]
-            for user in await PerfUser.objects.find_all()
+            for user in await User.objects.find_all()
         ]
 
     overhead = await per_document_overhead(raw, odm)
@@ -162,8 +125,8 @@ async def test_reading_every_field_call_bound(db: Database) -> None:
 
 
 async def test_building_and_bulk_inserting_call_bound(db: Database) -> None:
-    values = [user_son(index) for index in range(DOCUMENTS)]
-    collection = db["perf_users"]
+    values = [user_values(index) for index in range(DOCUMENTS)]
+    collection = db[User.__collection__]
 
     async def raw() -> int:
         documents = [
@@ -173,10 +136,8 @@ async def test_building_and_bulk_inserting_call_bound(db: Database) -> None:
         return len((await collection.insert_many(documents)).inserted_ids)
 
     async def odm() -> int:
-        users = [
-            PerfUser(**{**value, "address": PerfAddress(**value["address"])}) for value in values
-        ]
-        return len(await PerfUser.objects.bulk_insert(users))
+        users = [User(**{**value, "address": Address(**value["address"])}) for value in values]
+        return len(await User.objects.bulk_insert(users))
 
     overhead = await per_document_overhead(raw, odm)
     assert overhead <= MAX_CALLS_BULK_INSERT, f"{overhead:.2f} calls per document"
@@ -187,7 +148,7 @@ async def test_filter_compilation_call_bound() -> None:
     expected = {"age": {"$gt": 20}, "$or": [{"name": "x"}, {"tags": {"$in": ["a", "b"]}}]}
 
     def build() -> dict[str, Any]:
-        return (Q(age__gt=20) & (Q(name="x") | Q(tags__in=["a", "b"]))).to_query(PerfUser)
+        return (Q(age__gt=20) & (Q(name="x") | Q(tags__in=["a", "b"]))).to_query(User)
 
     assert build() == expected  # warm the per-class caches
 

@@ -222,11 +222,33 @@ class BaseDocument(metaclass=DocumentMetaclass):
         if not name.startswith("_"):
             raw = self.__dict__.get("_raw")
             # A field's db_field (``n`` for ``name``) is the field's, never a dynamic attribute.
-            if raw is not None and name in raw and name not in type(self)._fields_by_db_field:
+            if (
+                raw is not None
+                and name in raw
+                and name not in type(self)._fields_by_db_field
+                and name not in self.__dict__.get("_deleted", ())
+            ):
                 value = copy.deepcopy(raw[name])
                 self.__dict__[name] = value
                 return value
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        """``del doc.field`` clears a field; ``del doc.key`` removes a key the model does not
+        declare. Either way the next save sends ``$unset``."""
+        if name in type(self)._fields:
+            self._values[name] = None
+            return
+        state = self.__dict__
+        if name.startswith("_"):
+            object.__delattr__(self, name)
+            return
+        found = state.pop(name, MISSING) is not MISSING
+        if name in self._raw and name not in type(self)._fields_by_db_field:
+            state.setdefault("_deleted", set()).add(name)
+            found = True
+        if not found:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _dynamic_items(self) -> list[tuple[str, Any]]:
         """Attributes assigned or read that the model does not declare."""
@@ -277,8 +299,9 @@ class BaseDocument(metaclass=DocumentMetaclass):
             elif value is not None:
                 son[db_field] = value if identity else field.to_son(value)
         if raw:
+            deleted = self.__dict__.get("_deleted", ())
             for key, value in raw.items():
-                if key not in son and key not in self._fields_by_db_field:
+                if key not in son and key not in self._fields_by_db_field and key not in deleted:
                     son[key] = value
         for name, value in self._dynamic_items():
             son[name] = copy.deepcopy(value)
@@ -311,12 +334,17 @@ class BaseDocument(metaclass=DocumentMetaclass):
             stored = raw.get(name, MISSING)
             if stored is MISSING or value != stored:
                 sets[prefix + name] = copy.deepcopy(value)
+        state = self.__dict__
+        for name in state.get("_deleted", ()):
+            if name in raw and name not in state:  # not assigned again since
+                unsets[prefix + name] = ""
 
     def _mark_saved(self, son: dict[str, Any]) -> None:
         """Make ``son`` the stored state (after a successful write)."""
         state = self.__dict__
         state["_raw"] = son
         state["_persisted"] = True
+        state.pop("_deleted", None)  # the removed keys are gone from the stored SON too
         values = self._values
         for name, key in self._nested_plan:  # link embedded documents to their stored SON
             value = values.get(name)

@@ -277,6 +277,34 @@ async def test_dynamic_attribute_is_set_under_its_own_name(wire: CommandRecorder
     assert "_nickname" not in raw
 
 
+async def test_del_removes_an_unknown_key_or_clears_a_field_with_unset(
+    wire: CommandRecorder,
+) -> None:
+    collection = get_connection().collection("people")
+    inserted = await collection.insert_one({"name": "Old", "legacy": 1, "other": 2, "age": 5})
+    person = await Person.objects.get(inserted.inserted_id)
+    assert person is not None
+    del person.legacy  # never read: removed all the same
+    del person.age
+    with pytest.raises(AttributeError):
+        person.legacy  # noqa: B018 - reading a removed key
+    with pytest.raises(AttributeError, match="missing"):
+        del person.missing
+    assert "legacy" not in person.to_son() and person.age is None
+    wire.clear()
+    await person.save()
+    assert only_update(wire)["u"] == {"$unset": {"legacy": "", "age": ""}}
+    raw = await collection.find_one({"_id": inserted.inserted_id})
+    assert raw == {"_id": inserted.inserted_id, "name": "Old", "other": 2}
+    # Removed, then assigned again: a plain $set, no conflicting $unset.
+    person.legacy = 3
+    del person.other
+    person.other = 4
+    wire.clear()
+    await person.save()
+    assert only_update(wire)["u"] == {"$set": {"legacy": 3, "other": 4}}
+
+
 async def test_two_clients_updating_different_fields_both_survive(
     wire: CommandRecorder, mongodb_uri: str
 ) -> None:

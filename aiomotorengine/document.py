@@ -357,7 +357,29 @@ class BaseDocument(metaclass=DocumentMetaclass):
                     if isinstance(item, BaseDocument) and isinstance(item_son, dict):
                         item._mark_saved(item_son)
 
-    def _apply_save_hooks(self, creating: bool) -> None:
+    def _apply_save_hooks(self, creating: bool) -> bool:
+        """Run ``on_save``/auto-now hooks, here and in embedded documents that are new or
+        changed; returns whether any value changed."""
+        changed = self._apply_own_save_hooks(creating)
+        values = self._values
+        for name, _ in self._nested_plan:
+            value = values.get(name)
+            items = value if isinstance(value, list) else (value,)
+            for item in items:
+                if isinstance(item, BaseDocument) and item._needs_save_hooks(creating):
+                    changed = item._apply_save_hooks(creating or not item._persisted) or changed
+        return changed
+
+    def _needs_save_hooks(self, creating: bool) -> bool:
+        if creating or not self._persisted:
+            return True
+        sets: dict[str, Any] = {}
+        unsets: dict[str, Any] = {}
+        self._delta("", sets, unsets)
+        return bool(sets or unsets)
+
+    def _apply_own_save_hooks(self, creating: bool) -> bool:
+        changed = False
         for field in self._save_hook_fields:
             current = self._values.get(field.name, MISSING)
             if current is MISSING:
@@ -367,10 +389,13 @@ class BaseDocument(metaclass=DocumentMetaclass):
                     value = field.value_on_save(self, None, creating)
                     if value is not None:
                         self._values[field.name] = field.check(self, value)
+                        changed = True
                     continue
             value = field.value_on_save(self, current, creating)
             if value is not current:
                 self._values[field.name] = None if value is None else field.check(self, value)
+                changed = True
+        return changed
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"

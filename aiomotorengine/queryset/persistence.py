@@ -103,8 +103,7 @@ def compute_update(document: Document) -> tuple[dict[str, Any], dict[str, Any]] 
     document._delta("", sets, unsets)
     if not sets and not unsets:
         return None
-    if document._save_hook_fields:
-        document._apply_save_hooks(creating=False)
+    if document._apply_save_hooks(creating=False):
         sets.clear()
         unsets.clear()
         document._delta("", sets, unsets)

@@ -355,9 +355,10 @@ class QuerySet(Generic[D]):
         return hydrated[0] if hydrated else None
 
     async def exists(self, alias: str | None = None) -> bool:
-        """Whether any document matches."""
+        """Whether any document matches (after ``skip()``, if set)."""
         _, collection = self._collection(alias)
-        return await collection.find_one(self.query, projection={"_id": 1}) is not None
+        found = await collection.find_one(self.query, projection={"_id": 1}, skip=self._skip)
+        return found is not None
 
     async def distinct(self, field: FieldName, alias: str | None = None) -> list[Any]:
         """The distinct values of ``field`` among matching documents, converted by the field."""

@@ -914,3 +914,40 @@ async def test_binary_subtype_survives_a_save_after_reading(db: Database) -> Non
     await blob.save()
     raw = await db["Blob"].find_one({"_id": inserted.inserted_id})
     assert raw is not None and isinstance(raw["data"], Binary) and raw["data"].subtype == 5
+
+
+async def test_save_hooks_run_in_embedded_documents_that_are_new_or_changed(
+    db: Database,
+) -> None:
+    class Stamp(EmbeddedDocument):
+        text = StringField()
+        created = DateTimeField(auto_now_on_insert=True)
+        updated = DateTimeField(auto_now_on_update=True)
+
+    class Board(Document):
+        title = StringField()
+        pinned = EmbeddedDocumentField(Stamp)
+        notes = ListField(EmbeddedDocumentField(Stamp))
+
+    board = await Board.objects.create(title="b", pinned=Stamp(text="p"), notes=[Stamp(text="n")])
+    raw = await stored(db, Board, board)
+    assert raw["pinned"]["created"] is not None and raw["notes"][0]["updated"] is not None
+    first_pinned = raw["pinned"]["updated"]
+
+    loaded = await Board.objects.get(board._id)
+    assert loaded is not None
+    loaded.title = "unrelated change"
+    await loaded.save()
+    # The embedded document did not change: its timestamp is not touched.
+    assert (await stored(db, Board, board))["pinned"]["updated"] == first_pinned
+
+    import asyncio
+
+    await asyncio.sleep(0.01)
+    loaded.pinned.text = "changed"  # type: ignore[union-attr]
+    loaded.notes.append(Stamp(text="new"))  # type: ignore[union-attr]
+    await loaded.save()
+    raw = await stored(db, Board, board)
+    assert raw["pinned"]["updated"] > first_pinned
+    assert raw["pinned"]["created"] == (await stored(db, Board, board))["pinned"]["created"]
+    assert raw["notes"][1]["created"] is not None  # a new embedded document gets its insert stamp

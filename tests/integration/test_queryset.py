@@ -257,6 +257,9 @@ async def test_exists(db: Database) -> None:
     await people(("a", 1))
     assert await Person.objects.exists() is True
     assert await Person.objects.filter(age=2).exists() is False
+    await people(("b", 2))
+    assert await Person.objects.skip(1).exists() is True
+    assert await Person.objects.skip(2).exists() is False
 
 
 async def test_distinct_by_name_and_field_converted(db: Database) -> None:

@@ -366,7 +366,11 @@ class BaseDocument(metaclass=DocumentMetaclass):
             value = values.get(name)
             items = value if isinstance(value, list) else (value,)
             for item in items:
-                if isinstance(item, BaseDocument) and item._needs_save_hooks(creating):
+                if (
+                    isinstance(item, BaseDocument)
+                    and (item._save_hook_fields or item._nested_plan)  # anything to run at all
+                    and item._needs_save_hooks(creating)
+                ):
                     changed = item._apply_save_hooks(creating or not item._persisted) or changed
         return changed
 

@@ -13,6 +13,7 @@ __all__ = [
     "ConnectionError",
     "DocumentDeletedError",
     "FieldNotLoadedError",
+    "IndexDeclarationError",
     "InvalidDocumentError",
     "InvalidQueryError",
     "LoadReferencesRequiredError",
@@ -58,6 +59,10 @@ class InvalidDocumentError(AioMotorEngineError, ValueError):
         self.model = model
         self.field = field
         self.value = value
+
+
+class IndexDeclarationError(AioMotorEngineError, TypeError):
+    """A model's index declaration names an unknown field or has a bad option."""
 
 
 class InvalidQueryError(AioMotorEngineError, ValueError):

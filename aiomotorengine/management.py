@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from pymongo import ASCENDING, DESCENDING, GEOSPHERE, HASHED, IndexModel
 
-from aiomotorengine.errors import AioMotorEngineError, InvalidQueryError, describe_value
+from aiomotorengine.errors import IndexDeclarationError, InvalidQueryError, describe_value
 from aiomotorengine.fields.base_field import BaseField
 from aiomotorengine.fields.embedded_document_field import EmbeddedDocumentField
 from aiomotorengine.fields.list_field import ListField
@@ -37,10 +37,6 @@ if TYPE_CHECKING:
 __all__ = ["Index", "IndexDeclarationError", "ensure_indexes", "index_models", "sync_indexes"]
 
 _KEY_TYPES = (ASCENDING, DESCENDING, GEOSPHERE, HASHED, "2d", "text")
-
-
-class IndexDeclarationError(AioMotorEngineError, TypeError):
-    """A model's index declaration names an unknown field or has a bad option."""
 
 
 class Index:

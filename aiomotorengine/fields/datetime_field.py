@@ -42,6 +42,17 @@ class DateTimeField(BaseField[datetime.datetime]):
         super().__init__(*args, **kwargs)
         self.auto_now_on_insert = auto_now_on_insert
         self.auto_now_on_update = auto_now_on_update
+        self._inline = (
+            type(self).validate is BaseField.validate
+            and type(self).coerce is DateTimeField.coerce
+            and not self._custom_checks
+        )
+
+    def check(self, instance: Any, value: Any) -> Any:
+        # Inline for the common case (a datetime already at millisecond precision).
+        if type(value) is datetime.datetime and self._inline and not value.microsecond % 1000:
+            return value
+        return super().check(instance, value)
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, datetime.datetime) and value.microsecond % 1000:

@@ -24,6 +24,17 @@ class IntField(BaseField[int]):
         super().__init__(*args, **kwargs)
         self.min_value = min_value
         self.max_value = max_value
+        # The bounds of the inline check in ``check`` (None when a subclass checks values).
+        plain = type(self).validate is IntField.validate and type(self).coerce is IntField.coerce
+        self._low = max(_INT64_MIN, min_value if min_value is not None else _INT64_MIN)
+        self._high = min(_INT64_MAX, max_value if max_value is not None else _INT64_MAX)
+        self._inline = plain and not self._custom_checks
+
+    def check(self, instance: Any, value: Any) -> Any:
+        # Inline for the common case (a plain int within bounds): no coerce/validate calls.
+        if type(value) is int and self._inline and self._low <= value <= self._high:
+            return value
+        return super().check(instance, value)
 
     def validate(self, value: Any) -> bool:
         if value is None:

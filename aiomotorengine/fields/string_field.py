@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from aiomotorengine.fields.base_field import BaseField
@@ -22,8 +23,19 @@ class StringField(BaseField[str]):
     def __init__(self, max_length: int | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.max_length = max_length
-        if max_length is None and type(self).validate is StringField.validate:
+        plain = (
+            type(self).validate is StringField.validate and type(self).coerce is BaseField.coerce
+        )
+        if max_length is None and plain:
             self.fast_types = (str,)
+        # The inline check in ``check`` (off when a subclass checks values itself).
+        limit = max_length if max_length is not None else sys.maxsize
+        self._inline_length = limit if plain and not self._custom_checks else -1
+
+    def check(self, instance: Any, value: Any) -> Any:
+        if type(value) is str and 0 <= len(value) <= self._inline_length:
+            return value
+        return super().check(instance, value)
 
     def validate(self, value: Any) -> bool:
         if value is None:

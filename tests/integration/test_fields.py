@@ -951,3 +951,33 @@ async def test_save_hooks_run_in_embedded_documents_that_are_new_or_changed(
     assert raw["pinned"]["updated"] > first_pinned
     assert raw["pinned"]["created"] == (await stored(db, Board, board))["pinned"]["created"]
     assert raw["notes"][1]["created"] is not None  # a new embedded document gets its insert stamp
+
+
+def test_subclasses_that_check_values_never_take_the_inline_checks() -> None:
+    class EvenField(IntField):
+        def validate(self, value: Any) -> bool:
+            return super().validate(value) and (value is None or value % 2 == 0)
+
+    class LowerField(StringField):
+        def validate(self, value: Any) -> bool:
+            return super().validate(value) and (value is None or value == value.lower())
+
+    class NoonField(DateTimeField):
+        def validate(self, value: Any) -> bool:
+            return super().validate(value) and (value is None or value.hour == 12)
+
+    class Checked(Document):
+        even = EvenField(max_value=100)
+        lower = LowerField(max_length=10)
+        noon = NoonField()
+
+    Checked(even=4, lower="abc", noon=datetime.datetime(2024, 1, 1, 12))
+    for values in (
+        {"even": 3},
+        {"even": 102},
+        {"lower": "ABC"},
+        {"lower": "a" * 11},
+        {"noon": datetime.datetime(2024, 1, 1, 13)},
+    ):
+        with pytest.raises(InvalidDocumentError):
+            Checked(**values)

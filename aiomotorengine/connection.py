@@ -17,6 +17,7 @@ import weakref
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextvars import ContextVar
 from typing import Any
+from urllib.parse import unquote_plus
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
@@ -44,7 +45,11 @@ __all__ = [
 
 DEFAULT_ALIAS = "default"
 
-_CREDENTIALS_IN_URI = re.compile(r"(?P<scheme>mongodb(?:\+srv)?://)(?P<userinfo>[^@/\s]*)@")
+# The user info runs to the last "@" before the first "/", as the driver parses it (a password
+# may hold spaces or an unescaped "@"); over-redacting free text is harmless.
+_CREDENTIALS_IN_URI = re.compile(
+    r"(?P<scheme>mongodb(?:\+srv)?://)(?P<userinfo>[^/]*)@", re.IGNORECASE
+)
 _SECRET_OPTIONS = frozenset(
     {"password", "tlsCertificateKeyFilePassword", "authMechanismProperties"}
 )
@@ -58,10 +63,74 @@ _SECRET_URI_OPTIONS = re.compile(
 )
 
 
+# The driver's client repr shows this option's value (it redacts authMechanismProperties).
+_TLS_PASSWORD_IN_REPR = re.compile(
+    r"(?P<name>tlscertificatekeyfilepassword=)(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")",
+    re.IGNORECASE,
+)
+
+
 def redact(text: str) -> str:
     """Hide the user info and secret options of every MongoDB URI in ``text``."""
     text = _CREDENTIALS_IN_URI.sub(r"\g<scheme>***@", text)
     return _SECRET_URI_OPTIONS.sub(r"\g<name>***", text)
+
+
+def _property_values(properties: str) -> list[str]:
+    """The values of ``"KEY:value,KEY:value"`` auth mechanism properties."""
+    return [item.partition(":")[2] for item in properties.split(",")]
+
+
+def _secret_values(settings: _Settings) -> list[str]:
+    """Every secret ``settings`` hold (as given and URL-decoded), longest first."""
+    secrets: list[str] = []
+    for name, value in settings.options.items():
+        lowered = name.lower()
+        if lowered in ("password", "tlscertificatekeyfilepassword"):
+            secrets.append(str(value))
+        elif lowered == "authmechanismproperties":
+            if isinstance(value, Mapping):
+                secrets.extend(str(item) for item in value.values())
+            else:
+                secrets.extend(_property_values(str(value)))
+    for host in [settings.host] if isinstance(settings.host, str) else settings.host:
+        if "://" not in host:
+            continue
+        authority = host.split("://", 1)[1].split("/", 1)[0]
+        if "@" in authority:
+            password = authority.rpartition("@")[0].partition(":")[2]
+            secrets += [password, unquote_plus(password)]
+        for match in _SECRET_URI_OPTIONS.finditer(host):
+            value = unquote_plus(match["value"])
+            secrets += [match["value"], value, *_property_values(value)]
+    return sorted({secret for secret in secrets if secret}, key=len, reverse=True)
+
+
+def _scrub(text: str, settings: _Settings) -> str:
+    """``text`` with URI credentials and every secret value of ``settings`` hidden."""
+    text = redact(text)
+    for secret in _secret_values(settings):
+        text = text.replace(secret, "***")
+    return text
+
+
+class _Client(AsyncMongoClient[dict[str, Any]]):
+    """The driver's client, with a repr that hides the TLS key password (the driver's shows
+    it)."""
+
+    def __repr__(self) -> str:
+        return _TLS_PASSWORD_IN_REPR.sub(r"\g<name>'<redacted>'", super().__repr__())
+
+
+def _new_client(alias: str, settings: _Settings, options: dict[str, Any]) -> _Client:
+    """A client for ``settings``; a configuration error becomes a ``ConnectionError`` whose
+    message and exception chain hold no secret (the driver's message may quote one)."""
+    try:
+        return _Client(host=settings.host, port=settings.port, **options)
+    except Exception as error:  # configuration errors: never echo credentials
+        message = _scrub(str(error), settings)
+    # Raised outside the except block: the driver's error must not stay as __context__.
+    raise ConnectionError(f"cannot configure connection {alias!r}: {message}")
 
 
 class _Settings:
@@ -146,14 +215,7 @@ class Database:
         settings = self._settings
         options = dict(settings.options)
         options.setdefault("uuidRepresentation", "standard")
-        try:
-            client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-                host=settings.host, port=settings.port, **options
-            )
-        except Exception as error:  # configuration errors: never echo credentials
-            raise ConnectionError(
-                f"cannot configure connection {self._alias!r}: {redact(str(error))}"
-            ) from None
+        client = _new_client(self._alias, settings, options)
         self._client = client
         self._loop = weakref.ref(loop) if loop is not None else None
         self._collections = {}
@@ -296,12 +358,7 @@ def _check_options(alias: str, settings: _Settings) -> None:
     """
     options = {k: v for k, v in settings.options.items() if k != "event_listeners"}
     options.setdefault("uuidRepresentation", "standard")
-    try:
-        AsyncMongoClient(host=settings.host, port=settings.port, **options)
-    except Exception as error:  # configuration errors: never echo credentials
-        raise ConnectionError(
-            f"cannot configure connection {alias!r}: {redact(str(error))}"
-        ) from None
+    _new_client(alias, settings, options)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

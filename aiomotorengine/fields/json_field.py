@@ -33,10 +33,11 @@ class JsonField(BaseField[Any]):
     python_types = (dict, list, str, int, float, bool)
 
     def validate(self, value: Any) -> bool:
-        return _is_json(value)
+        # Keys starting with "$" would read as operators in updates and filters: refused.
+        return _is_json(value) and not _has_operator(value)
 
     def describe(self) -> str:
-        return "a JSON-compatible value (dict, list, str, number, bool)"
+        return "a JSON-compatible value (dict, list, str, number, bool; no '$' keys)"
 
     def to_son(self, value: Any) -> Any:
         return _to_bson(value)

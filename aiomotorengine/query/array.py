@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from aiomotorengine.errors import InvalidQueryError, describe_value
-from aiomotorengine.query.base import ListOperator, QueryOperator, element_field, query_value
+from aiomotorengine.query.base import ListOperator, QueryOperator, element_field
 
 if TYPE_CHECKING:
     from aiomotorengine.fields.base_field import BaseField
@@ -68,6 +68,6 @@ class ElemMatchQueryOperator(QueryOperator):
                 raise InvalidQueryError(f"elem_match: unknown operator {name!r}")
             condition = operator.condition(field, operand)
             if not isinstance(condition, dict):
-                condition = {"$eq": query_value(field, operand)}
+                condition = {"$eq": condition}  # is_null=True: the item is null
             conditions.update(condition)
         return {"$elemMatch": conditions}

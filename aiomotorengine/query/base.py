@@ -9,13 +9,25 @@ from aiomotorengine.errors import InvalidQueryError, describe_value
 if TYPE_CHECKING:
     from aiomotorengine.fields.base_field import BaseField
 
-__all__ = ["QueryOperator", "element_field", "flag_value", "query_value"]
+__all__ = ["QueryOperator", "element_field", "flag_value", "has_operator", "query_value"]
 
 
 def element_field(field: BaseField[Any]) -> BaseField[Any]:
     """The field describing one element: a list's item field, else the field itself."""
     base = getattr(field, "base_field", None)
     return base if base is not None else field
+
+
+def has_operator(value: Any) -> bool:
+    """Whether ``value`` holds a ``$``-prefixed key (an operator) at any depth."""
+    if isinstance(value, dict):
+        return any(
+            (isinstance(key, str) and key.startswith("$")) or has_operator(item)
+            for key, item in value.items()
+        )
+    if isinstance(value, (list, tuple)):
+        return any(has_operator(item) for item in value)
+    return False
 
 
 def query_value(field: BaseField[Any] | None, value: Any) -> Any:

@@ -101,6 +101,7 @@ def resolve_field_path(
     path: list[str] = []
     operator: QueryOperator | None = None
     schemaless = False
+    extended = False  # names inside a JsonField: any key is valid, so they are not cached
     for index, part in enumerate(parts):
         if not part or part.startswith("$"):
             raise InvalidQueryError(f"{document.__name__}: invalid name {key!r}")
@@ -122,6 +123,7 @@ def resolve_field_path(
             break
         if schemaless:
             path.append(part)
+            extended = True
             continue
         where = f"{document.__name__}.{'.'.join(path)}" if path else document.__name__
         if field is not None and fields is None:
@@ -136,7 +138,8 @@ def resolve_field_path(
             f"known: {', '.join(sorted(fields)) if fields else 'none'}"
         )
     resolution: _Resolution = (".".join(path), field, operator)
-    cache[cache_key] = resolution
+    if not extended:  # user-chosen keys under a JsonField must not grow the cache forever
+        cache[cache_key] = resolution
     return resolution
 
 
@@ -188,9 +191,12 @@ _ABSENT = object()
 
 
 def _mergeable(left: Any, right: Any) -> bool:
+    # Both non-empty: an empty dict is an equality ({"meta": {}}), which merging would drop.
     return (
         isinstance(left, dict)
         and isinstance(right, dict)
+        and bool(left)
+        and bool(right)
         and all(key.startswith("$") for key in left)
         and all(key.startswith("$") for key in right)
         and not set(left) & set(right)

@@ -23,6 +23,7 @@ from pymongo import ASCENDING, DESCENDING
 
 from aiomotorengine.errors import InvalidQueryError, describe_value
 from aiomotorengine.fields.base_field import BaseField
+from aiomotorengine.query.base import has_operator
 from aiomotorengine.query.compiler import OPERATORS, merge_and, resolve_field_path
 from aiomotorengine.query.q import Q
 
@@ -191,7 +192,16 @@ class Aggregation(Generic[D]):
         if self._model_shaped:
             path, _, _ = resolve_field_path(self._document, name, allow_operator=False)
             return path
-        return name.replace("__", ".")
+        return self._free_path(name)
+
+    def _free_path(self, name: str) -> str:
+        """A result key's dotted path (after a reshaping stage): no empty or ``$`` parts."""
+        path = name.replace("__", ".")
+        if any(not part or part.startswith("$") for part in path.split(".")):
+            raise InvalidQueryError(
+                f"{self._document.__name__}.objects.aggregate: invalid name {name!r}"
+            )
+        return path
 
     def _add(self, stage: dict[str, Any]) -> Self:
         self._pipeline.append(stage)
@@ -223,12 +233,19 @@ class Aggregation(Generic[D]):
     def _free_filter(self, filters: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key, value in filters.items():
+            # No field converts these values: operators come from names only, never values.
+            if has_operator(value):
+                raise InvalidQueryError(
+                    f"{self._document.__name__}.objects.aggregate.match(): {key!r} got "
+                    f"{describe_value(value)}, whose '$' keys would act as operators; name the "
+                    f"operator in the keyword ({key}__gt=...) or pass a raw dict"
+                )
             head, _, last = key.rpartition("__")
             if head and last in OPERATORS:
                 condition = OPERATORS[last].condition(None, value)
-                path = head.replace("__", ".")
+                path = self._free_path(head)
             else:
-                condition, path = value, key.replace("__", ".")
+                condition, path = value, self._free_path(key)
             existing = result.get(path)
             if isinstance(existing, dict) and isinstance(condition, dict):
                 condition = {**existing, **condition}
@@ -250,7 +267,7 @@ class Aggregation(Generic[D]):
             name = self._name(item)
             key = name.replace("__", ".").split(".")[-1]
             if self._grouped:
-                group_id[key] = "$_id." + name.replace("__", ".")
+                group_id[key] = "$_id." + self._free_path(name)
             else:
                 group_id[key] = "$" + self._path(name)
         if "_id" in accumulators:

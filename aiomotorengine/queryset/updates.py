@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiomotorengine.errors import InvalidQueryError, describe_value
 from aiomotorengine.fields.base_field import BaseField
-from aiomotorengine.query.base import element_field
+from aiomotorengine.query.base import element_field, has_operator
 from aiomotorengine.query.compiler import resolve_field_path
 
 if TYPE_CHECKING:
@@ -55,6 +55,27 @@ def _check(document: type[BaseDocument], field: BaseField[Any] | None, value: An
     return field.to_son(field.check(None, value))
 
 
+def _list_item(
+    document: type[BaseDocument],
+    field: BaseField[Any] | None,
+    item: BaseField[Any] | None,
+    value: Any,
+    key: str,
+) -> Any:
+    """One item for $push/$addToSet/$pull/$pullAll, checked by the item field. A converted
+    item holding a ``$`` key is refused: it would act as a modifier (``$each``, ``$slice``)
+    or, in $pull, as a query operator matching every item."""
+    converted = _check(document, item, value)
+    if has_operator(converted):
+        where = f"{field.owner_name}.{field.name}" if field is not None else document.__name__
+        shown = item.safe_repr(value) if item is not None else describe_value(value)
+        raise InvalidQueryError(
+            f"{document.__name__}: {key} got {shown}, whose '$' keys would act as operators; "
+            f"items of {where} cannot hold them"
+        )
+    return converted
+
+
 def _convert(
     document: type[BaseDocument], field: BaseField[Any] | None, kind: str, value: Any, key: str
 ) -> Any:
@@ -76,15 +97,15 @@ def _convert(
         )
     item = element_field(field) if field is not None else None
     if kind == "item":
-        return _check(document, item, value)
+        return _list_item(document, field, item, value, key)
     if kind in ("each", "items", "item_or_each"):
         if kind == "item_or_each" and not isinstance(value, (list, tuple)):
-            return _check(document, item, value)
+            return _list_item(document, field, item, value, key)
         if not isinstance(value, (list, tuple)):
             raise InvalidQueryError(
                 f"{document.__name__}: {key} needs a list, got {describe_value(value)}"
             )
-        items = [_check(document, item, entry) for entry in value]
+        items = [_list_item(document, field, item, entry, key) for entry in value]
         return items if kind == "items" else {"$each": items}
     if kind == "pop":
         if isinstance(value, bool) or value not in (1, -1):

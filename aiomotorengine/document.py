@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from aiomotorengine.errors import FieldNotLoadedError, InvalidDocumentError
+from aiomotorengine.errors import FieldNotLoadedError, InvalidDocumentError, describe_value
 from aiomotorengine.fields.base_field import IMMUTABLE_DEFAULT_TYPES, MISSING, BaseField
 from aiomotorengine.fields.object_id_field import ObjectIdField
 
@@ -284,6 +284,27 @@ class BaseDocument(metaclass=DocumentMetaclass):
                 )
             if value is not None and field.revalidate_on_save:
                 values[name] = field.check(self, value)
+        if len(self.__dict__) != _INTERNAL_STATE_SIZE:
+            self._check_dynamic_names()
+
+    def _check_dynamic_names(self) -> None:
+        """Refuse attribute names that MongoDB would read as something else: a path (``.``),
+        an operator (``$``), or the stored key (``db_field``) of a declared field."""
+        for name, value in self._dynamic_items():
+            if "." in name or name.startswith("$"):
+                reason = "'.' separates the parts of a path and '$' starts an operator"
+            elif name in self._fields_by_db_field:
+                reason = f"it is the stored key of field {self._fields_by_db_field[name].name!r}"
+            else:
+                continue
+            model = type(self).__name__
+            raise InvalidDocumentError(
+                f"{model}: attribute {name!r} (value {describe_value(value)}) cannot be stored: "
+                f"{reason}",
+                model=model,
+                field=name,
+                value=value,
+            )
 
     # --- SON -----------------------------------------------------------------------------
     def to_son(self) -> dict[str, Any]:
@@ -316,7 +337,11 @@ class BaseDocument(metaclass=DocumentMetaclass):
             key = field.db_field
             stored = raw.get(key, MISSING)
             if value is None:
-                if stored is not MISSING and stored is not None:  # a stored null stays as is
+                if stored is not MISSING:
+                    if stored is not None:  # a stored null stays as is
+                        unsets[prefix + key] = ""
+                elif self._loaded is not None and name not in self._loaded:
+                    # Cleared without being loaded (projection): the stored value is unknown.
                     unsets[prefix + key] = ""
                 continue
             if isinstance(value, BaseDocument) and value._raw is stored:
@@ -458,9 +483,13 @@ class Document(BaseDocument):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} _id={self._id!r}>"
 
-    def using(self, alias: str) -> Self:
-        """Run this document's ``save``/``delete``/``reload`` on connection ``alias``."""
-        self.__dict__["_alias"] = alias
+    def using(self, alias: str | None = None, *, connection: str | None = None) -> Self:
+        """Run this document's ``save``/``delete``/``reload`` on connection ``alias``
+        (``connection=`` is the cqlengine spelling): ``await auto.using("cluster1").save()``."""
+        chosen = alias or connection
+        if chosen is None:
+            raise TypeError("using() needs a connection alias")
+        self.__dict__["_alias"] = chosen
         return self
 
     async def save(self, alias: str | None = None) -> Self:

@@ -6,11 +6,13 @@ import copy
 import datetime
 import decimal
 import itertools
+import re
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from bson import ObjectId
+from bson.regex import Regex
 
 from aiomotorengine.errors import InvalidDocumentError, InvalidQueryError, describe_value
 
@@ -36,6 +38,8 @@ class _Missing:
 MISSING: Any = _Missing()
 
 _creation_order = itertools.count()
+
+_CONTAINERS = (dict, list)
 
 #: Default values that can be shared between instances as they are (any other is copied).
 IMMUTABLE_DEFAULT_TYPES: tuple[type, ...] = (
@@ -211,11 +215,12 @@ class BaseField(Generic[T]):
     # --- conversion ----------------------------------------------------------------------
     def to_son(self, value: Any) -> Any:
         """The BSON-ready form of a (valid) Python value."""
-        return value
+        # A container is copied: shared with the stored SON, an in-place change would go unseen.
+        return copy.deepcopy(value) if type(value) in _CONTAINERS else value
 
     def from_son(self, value: Any) -> Any:
         """The Python value of a stored BSON value; must not share mutable state with it."""
-        return value
+        return copy.deepcopy(value) if type(value) in _CONTAINERS else value
 
     def to_query(self, value: Any) -> Any:
         """The BSON form of a filter value: converted by this field, never an operator.
@@ -225,6 +230,11 @@ class BaseField(Generic[T]):
         """
         if type(value) in self.fast_types and self.is_identity:
             return value
+        if isinstance(value, (re.Pattern, Regex)):  # would match as a pattern, not a value
+            raise InvalidQueryError(
+                f"{self.owner_name}.{self.name}: a pattern is not a filter value; use "
+                f"{self.name}__regex=... for a regular expression"
+            )
         if isinstance(value, (dict, list, tuple, set)) and not self.accepts_container(value):
             raise InvalidQueryError(
                 f"{self.owner_name}.{self.name}: a filter value must be {self.describe()}, "

@@ -68,6 +68,8 @@ class DecimalField(BaseField[decimal.Decimal]):
     def from_son(self, value: Any) -> Any:
         if isinstance(value, Decimal128):
             return value.to_decimal()
-        if isinstance(value, (str, int, float)):  # the 0.x string form, or a plain number
-            return self.coerce(value)
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            # The 0.x string form, or a plain number: read exactly, never rounded to
+            # ``precision`` (a save would write the rounded value back).
+            return decimal.Decimal(str(value).strip())
         return value

@@ -30,6 +30,7 @@ from aiomotorengine.queryset.persistence import (
     finish_insert,
     finish_update,
     prepare_insert,
+    stored_id,
     translate_duplicate_key,
     update_spec,
 )
@@ -133,7 +134,7 @@ class BatchQuery:
             sets, unsets = change
             write = _Write(
                 model,
-                UpdateOne({"_id": document._id}, update_spec(sets, unsets)),
+                UpdateOne({"_id": stored_id(document)}, update_spec(sets, unsets)),
                 lambda: finish_update(document, sets, unsets, alias),
                 document_update=True,
             )
@@ -157,9 +158,12 @@ class BatchQuery:
         """Queue the deletion of ``document`` (by ``_id``; nothing when it has none)."""
         model = self._document_class(document, "delete")
         self._check_alias(model, document._alias, f"{document!r}")
-        if document._id is None:
+        identifier = stored_id(document)
+        if identifier is None:
             return
-        self._queue(model, _Write(model, DeleteOne({"_id": document._id})))
+        # A save queued later must come after this delete, not replace a save before it.
+        self._pending_saves.pop(id(document), None)
+        self._queue(model, _Write(model, DeleteOne({"_id": identifier})))
 
     def _document_class(self, document: Document, what: str) -> type[Document]:
         model = type(document)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -9,7 +10,13 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from aiomotorengine.connection import get_connection, resolve_alias
-from aiomotorengine.errors import DocumentDeletedError, UniqueKeyViolationError, describe_value
+from aiomotorengine.document import BaseDocument
+from aiomotorengine.errors import (
+    DocumentDeletedError,
+    InvalidDocumentError,
+    UniqueKeyViolationError,
+    describe_value,
+)
 from aiomotorengine.fields.base_field import BaseField
 
 if TYPE_CHECKING:
@@ -20,6 +27,7 @@ __all__ = [
     "delete_document",
     "reload_document",
     "save_document",
+    "stored_id",
     "translate_duplicate_key",
 ]
 
@@ -107,7 +115,71 @@ def compute_update(document: Document) -> tuple[dict[str, Any], dict[str, Any]] 
         sets.clear()
         unsets.clear()
         document._delta("", sets, unsets)
+    if "_id" in sets or "_id" in unsets:
+        raise _id_changed(document)
+    if document._loaded is not None:
+        _refuse_partial_overwrites(document, sets, document._loaded)
     return sets, unsets
+
+
+def stored_id(document: Document) -> Any:
+    """The ``_id`` the document has in the database (an assigned ``_id`` of a saved document
+    is not it: it never selects another document)."""
+    identifier = document._raw.get("_id")
+    return document._id if identifier is None else identifier
+
+
+def _id_changed(document: Document) -> InvalidDocumentError:
+    model = type(document).__name__
+    return InvalidDocumentError(
+        f"{model}._id: cannot change the _id of a saved document (stored "
+        f"{stored_id(document)!r}, now {describe_value(document._id)}): MongoDB's _id is "
+        f"immutable; insert a new document instead. Nothing was written",
+        model=model,
+        field="_id",
+        value=document._id,
+    )
+
+
+def _refuse_partial_overwrites(
+    document: Document, sets: dict[str, Any], loaded: frozenset[str]
+) -> None:
+    """A projection of sub-fields (``only("comments__text")``, ``exclude("address__zip")``)
+    loads parts of a value; ``$set`` of the whole value would drop the parts not loaded.
+    The projected paths (dotted, as stored) are in ``loaded`` beside the field names."""
+    for path in loaded:
+        if "." not in path:
+            continue
+        for key in sets:
+            if not path.startswith(key + ".") or _is_new_value(document, key):
+                continue
+            field = document._fields_by_db_field.get(key.split(".", 1)[0])
+            name = field.name if field is not None else key
+            model = type(document).__name__
+            raise InvalidDocumentError(
+                f"{model}.{name}: loaded partially by the query's projection ({path!r}); "
+                f"saving it whole would drop what was not loaded. Query it whole to change "
+                f"it. Nothing was written",
+                model=model,
+                field=name,
+                value=sets[key],
+            )
+
+
+def _is_new_value(document: Document, key: str) -> bool:
+    """Whether the top-level value at ``key`` is embedded documents assigned anew (none of
+    them loaded). Other values (dicts, lists) may have been changed in place: never new."""
+    field = document._fields_by_db_field.get(key)
+    if field is None or not field.holds_documents:
+        return False
+    value = document._values.get(field.name)
+    stored = document._raw.get(key)
+    items = value if isinstance(value, list) else [value]
+    loaded_items = stored if isinstance(stored, list) else [stored]
+    return not any(
+        isinstance(item, BaseDocument) and any(item._raw is son for son in loaded_items)
+        for item in items
+    )
 
 
 def update_spec(sets: dict[str, Any], unsets: dict[str, Any]) -> dict[str, Any]:
@@ -145,7 +217,23 @@ def _walk(raw: dict[str, Any], path: str) -> tuple[dict[str, Any], str]:
 
 
 async def save_document(document: D, alias: str | None = None) -> D:
-    """Insert a new document, or ``$set``/``$unset`` what changed in a loaded one."""
+    """Insert a new document, or ``$set``/``$unset`` what changed in a loaded one.
+
+    Saves of one document run one after the other: a second ``save()`` started while the
+    first is in flight waits for it, then sends what is still unsaved (never a second insert).
+    """
+    state = document.__dict__
+    while (in_flight := state.get("_saving")) is not None:
+        await asyncio.wait((in_flight,))
+    done = state["_saving"] = asyncio.get_running_loop().create_future()
+    try:
+        return await _save(document, alias)
+    finally:
+        del state["_saving"]
+        done.set_result(None)
+
+
+async def _save(document: D, alias: str | None) -> D:
     document_class = type(document)
     resolved, collection = collection_for(document_class, alias or document._alias)
     if not document._persisted:
@@ -160,13 +248,14 @@ async def save_document(document: D, alias: str | None = None) -> D:
     if change is None:
         return document
     sets, unsets = change
+    identifier = stored_id(document)
     try:
-        result = await collection.update_one({"_id": document._id}, update_spec(sets, unsets))
+        result = await collection.update_one({"_id": identifier}, update_spec(sets, unsets))
     except DuplicateKeyError as error:
         raise translate_duplicate_key(document_class, error) from None
     if result.matched_count == 0:
         raise DocumentDeletedError(
-            f"{document_class.__name__} _id={document._id!r} no longer exists in collection "
+            f"{document_class.__name__} _id={identifier!r} no longer exists in collection "
             f"{document_class.__collection__!r} (deleted meanwhile?); nothing was written"
         )
     finish_update(document, sets, unsets, resolved)
@@ -175,10 +264,11 @@ async def save_document(document: D, alias: str | None = None) -> D:
 
 async def delete_document(document: Document, alias: str | None = None) -> int:
     """Delete one document by ``_id``; returns 0 or 1."""
-    if document._id is None:
+    identifier = stored_id(document)
+    if identifier is None:
         return 0
     _, collection = collection_for(type(document), alias or document._alias)
-    result = await collection.delete_one({"_id": document._id})
+    result = await collection.delete_one({"_id": identifier})
     return result.deleted_count
 
 
@@ -186,15 +276,17 @@ async def reload_document(document: D, alias: str | None = None) -> D:
     """Replace the document's state with its database copy."""
     document_class = type(document)
     resolved, collection = collection_for(document_class, alias or document._alias)
-    son = await collection.find_one({"_id": document._id})
+    identifier = stored_id(document)
+    son = await collection.find_one({"_id": identifier})
     if son is None:
         raise DocumentDeletedError(
-            f"{document_class.__name__} _id={document._id!r} does not exist in collection "
+            f"{document_class.__name__} _id={identifier!r} does not exist in collection "
             f"{document_class.__collection__!r}"
         )
     state = document.__dict__
     for name in [name for name in state if not name.startswith("_")]:
         del state[name]
     state.pop("_defaulted", None)
+    state.pop("_deleted", None)  # an unsaved ``del doc.key`` is a local change too
     state.update(_raw=son, _values={}, _loaded=None, _persisted=True, _alias=resolved)
     return document

@@ -152,7 +152,8 @@ class QuerySet(Generic[D]):
         and saving them touches only what changed."""
         paths = [self._path(self._name(field)) for field in fields]
         self._projection = dict.fromkeys(paths, 1)
-        self._loaded = frozenset(self._top_level(paths)) | {"_id"}
+        # Dotted paths too: saving must not $set whole a value only partly loaded.
+        self._loaded = frozenset(self._top_level(paths)) | {"_id"} | _sub_paths(paths)
         return self
 
     def exclude(self, *fields: FieldName) -> Self:
@@ -166,7 +167,7 @@ class QuerySet(Generic[D]):
             for name, path in zip(self._top_level(paths), paths, strict=False)
             if "." not in path
         }
-        self._loaded = frozenset(set(self._document._fields) - excluded)
+        self._loaded = frozenset(set(self._document._fields) - excluded) | _sub_paths(paths)
         return self
 
     def using(self, alias: str | None = None, *, connection: str | None = None) -> Self:
@@ -398,6 +399,11 @@ class QuerySet(Generic[D]):
                     f"{self._document.__name__}.objects.bulk_insert(): {document!r} is already "
                     f"saved"
                 )
+        if len({id(document) for document in documents}) != len(documents):
+            raise InvalidQueryError(
+                f"{self._document.__name__}.objects.bulk_insert(): the same document appears "
+                f"more than once in the list; nothing was written"
+            )
         sons = [prepare_insert(document) for document in documents]
         resolved, collection = self._collection(alias)
         try:
@@ -495,3 +501,8 @@ _EAGER_STREAM_CHUNK = 100
 def _is_duplicate_key(error: BulkWriteError) -> bool:
     write_errors = (error.details or {}).get("writeErrors") or []
     return any(entry.get("code") == 11000 for entry in write_errors)
+
+
+def _sub_paths(paths: list[str]) -> frozenset[str]:
+    """The projected paths inside fields (``comments.text``): those fields load partially."""
+    return frozenset(path for path in paths if "." in path)

@@ -146,8 +146,10 @@ async def test_document_using_and_saving_back_where_it_was_loaded(databases: Dat
     await Post.objects.create(title="copy me")
     for found in await Post.objects.find_all():
         copy = Post(title=found.title)
-        await copy.using("archive").save()
+        await copy.using(connection="archive").save()  # cqlengine's keyword
     assert await databases.names_in(databases.archive, "posts", "title") == ["copy me"]
+    with pytest.raises(TypeError, match="alias"):
+        Post(title="x").using()
 
 
 async def test_switch_connection_task_wide(databases: Databases) -> None:

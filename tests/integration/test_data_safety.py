@@ -1,0 +1,286 @@
+"""Data safety under attack: partial projections, changed ``_id``, concurrent saves, odd keys.
+
+Each test proves on the wire (``CommandRecorder``) and in the stored document that nothing a
+save was not meant to change is lost, and that refused input writes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import decimal
+import re
+from typing import Any
+
+import pytest
+from bson import Decimal128, ObjectId
+
+from aiomotorengine import (
+    BatchQuery,
+    Database,
+    DecimalField,
+    Document,
+    EmbeddedDocument,
+    EmbeddedDocumentField,
+    IntField,
+    InvalidDocumentError,
+    InvalidQueryError,
+    JsonField,
+    ListField,
+    StringField,
+    get_connection,
+)
+from aiomotorengine.testing import CommandRecorder
+
+
+@pytest.fixture
+def wire(monitored: tuple[Database, CommandRecorder]) -> CommandRecorder:
+    """The commands of the default connection (on a fresh database)."""
+    return monitored[1]
+
+
+class Place(EmbeddedDocument):
+    street = StringField()
+    city = StringField(db_field="c")
+
+
+class Note(EmbeddedDocument):
+    text = StringField()
+    votes = IntField(default=0)
+
+
+class Holder(Document):
+    __collection__ = "holders"
+    name = StringField(db_field="n")
+    age = IntField()
+    place = EmbeddedDocumentField(Place)
+    notes = ListField(EmbeddedDocumentField(Note))
+    loose = ListField()
+    data = JsonField()
+
+
+STORED: dict[str, Any] = {
+    "n": "a",
+    "age": 1,
+    "place": {"street": "Main", "c": "London", "zip": "N1"},
+    "notes": [{"text": "x", "votes": 3, "extra": 1}, {"text": "y", "votes": 4}],
+    "loose": [{"k": 1}],
+    "legacy": {"a": 1},
+}
+
+
+async def stored() -> ObjectId:
+    """A document written by another program (a key the model does not know included)."""
+    result = await get_connection().collection("holders").insert_one(dict(STORED))
+    return result.inserted_id  # type: ignore[no-any-return]
+
+
+async def raw(identifier: Any) -> dict[str, Any] | None:
+    return await get_connection().collection("holders").find_one({"_id": identifier})
+
+
+async def test_partly_projected_list_is_never_set_whole(wire: CommandRecorder) -> None:
+    identifier = await stored()
+    for query in (Holder.objects.only("notes__text"), Holder.objects.exclude("notes__votes")):
+        partial = await query.get(identifier)
+        assert partial is not None
+        partial.notes[0].text = "z"
+        wire.clear()
+        with pytest.raises(InvalidDocumentError) as raised:
+            await partial.save()
+        assert (raised.value.model, raised.value.field) == ("Holder", "notes")
+        assert "notes." in str(raised.value) and "Nothing was written" in str(raised.value)
+        assert wire.writes() == []
+        assert await raw(identifier) == {"_id": identifier, **STORED}
+    # A list of new items replaces the stored one: nothing loaded is dropped.
+    partial = await Holder.objects.only("notes__text").get(identifier)
+    assert partial is not None
+    partial.notes = [Note(text="new")]
+    wire.clear()
+    await partial.save()
+    assert wire.named("update")[0]["updates"][0]["u"] == {
+        "$set": {"notes": [{"text": "new", "votes": 0}]}
+    }
+
+
+async def test_partly_projected_embedded_document_saves_its_changes_as_paths(
+    wire: CommandRecorder,
+) -> None:
+    identifier = await stored()
+    partial = await Holder.objects.only("place__street").get(identifier)
+    assert partial is not None
+    partial.place.city = "Paris"
+    wire.clear()
+    await partial.save()
+    assert wire.named("update")[0]["updates"][0]["u"] == {"$set": {"place.c": "Paris"}}
+    found = await raw(identifier)
+    assert found is not None
+    assert found["place"] == {"street": "Main", "c": "Paris", "zip": "N1"}
+    # A partly projected JsonField may have changed in place: never set whole either.
+    await (
+        get_connection()
+        .collection("holders")
+        .update_one({"_id": identifier}, {"$set": {"data": {"a": 1, "b": 2}}})
+    )
+    partial = await Holder.objects.only("data__a").get(identifier)
+    assert partial is not None
+    partial.data["a"] = 5
+    with pytest.raises(InvalidDocumentError, match=r"Holder\.data"):
+        await partial.save()
+    found = await raw(identifier)
+    assert found is not None and found["data"] == {"a": 1, "b": 2}
+
+
+async def test_changed_id_never_touches_another_document(wire: CommandRecorder) -> None:
+    identifier = await stored()
+    other = await Holder.objects.create(name="other")
+    holder = await Holder.objects.get(identifier)
+    assert holder is not None
+    holder._id = other._id
+    holder.age = 5
+    wire.clear()
+    with pytest.raises(InvalidDocumentError) as raised:
+        await holder.save()
+    assert (raised.value.model, raised.value.field) == ("Holder", "_id")
+    assert str(identifier) in str(raised.value) and str(other._id) in str(raised.value)
+    assert wire.writes() == []
+    assert await raw(other._id) == {"_id": other._id, "n": "other", "notes": [], "loose": []}
+    # delete() and reload() use the stored _id as well.
+    await holder.reload()
+    assert holder._id == identifier and holder.age == 1
+    holder._id = other._id
+    wire.clear()
+    assert await holder.delete() == 1
+    assert wire.named("delete")[0]["deletes"][0]["q"] == {"_id": identifier}
+    assert await raw(other._id) is not None and await raw(identifier) is None
+
+
+async def test_reload_drops_an_unsaved_del(wire: CommandRecorder) -> None:
+    identifier = await stored()
+    holder = await Holder.objects.get(identifier)
+    assert holder is not None
+    del holder.legacy
+    await holder.reload()
+    assert holder.legacy == {"a": 1}
+    wire.clear()
+    await holder.save()
+    assert wire.writes() == []
+    found = await raw(identifier)
+    assert found is not None and found["legacy"] == {"a": 1}
+
+
+async def test_concurrent_saves_of_one_document_write_it_once(wire: CommandRecorder) -> None:
+    holder = Holder(name="g")
+    await asyncio.gather(holder.save(), holder.save(), holder.save())
+    assert wire.writes() == ["insert"]
+    assert await get_connection().collection("holders").count_documents({}) == 1
+    # Loaded and changed: the second save waits for the first, then has nothing to send.
+    holder.age = 2
+    wire.clear()
+    await asyncio.gather(holder.save(), holder.save())
+    assert [u["updates"][0]["u"] for u in wire.named("update")] == [{"$set": {"age": 2}}]
+    found = await raw(holder._id)
+    assert found is not None and found["age"] == 2
+
+
+async def test_bulk_insert_of_one_document_twice_writes_nothing(wire: CommandRecorder) -> None:
+    holder = Holder(name="twice")
+    wire.clear()
+    with pytest.raises(InvalidQueryError, match="more than once"):
+        await Holder.objects.bulk_insert([holder, Holder(name="once"), holder])
+    assert wire.writes() == []
+    assert holder._id is None
+
+
+@pytest.mark.parametrize(("name", "embedded_name"), [("a.b", "a.b"), ("$set", "$x"), ("n", "c")])
+async def test_attribute_names_mongodb_would_misread_are_refused(
+    wire: CommandRecorder, name: str, embedded_name: str
+) -> None:
+    identifier = await stored()
+    holder = await Holder.objects.get(identifier)
+    assert holder is not None
+    setattr(holder, name, "value")  # "n" is the stored key of Holder.name, "c" of Place.city
+    wire.clear()
+    with pytest.raises(InvalidDocumentError) as raised:
+        await holder.save()
+    assert (raised.value.model, raised.value.field) == ("Holder", name)
+    assert "'value'" in str(raised.value)
+    assert wire.writes() == []
+    assert await raw(identifier) == {"_id": identifier, **STORED}
+    # on insert, and inside embedded documents too
+    with pytest.raises(InvalidDocumentError, match=re.escape(f"Holder: attribute {name!r}")):
+        await Holder(**{name: 1}).save()
+    place = Place(street="s")
+    setattr(place, embedded_name, 1)
+    with pytest.raises(InvalidDocumentError, match=r"Holder\.place: Place: attribute"):
+        await Holder(place=place).save()
+    assert wire.writes() == []
+
+
+async def test_clearing_a_field_the_projection_did_not_load_unsets_it(
+    wire: CommandRecorder,
+) -> None:
+    identifier = await stored()
+    partial = await Holder.objects.only("name").get(identifier)
+    assert partial is not None
+    partial.age = None
+    del partial.place
+    wire.clear()
+    await partial.save()
+    assert wire.named("update")[0]["updates"][0]["u"] == {"$unset": {"age": "", "place": ""}}
+    found = await raw(identifier)
+    assert found is not None and "age" not in found and "place" not in found
+    assert found["notes"] == STORED["notes"]
+
+
+async def test_untyped_list_items_changed_in_place_are_saved(wire: CommandRecorder) -> None:
+    identifier = await stored()
+    holder = await Holder.objects.get(identifier)
+    assert holder is not None
+    holder.loose[0]["k"] = 2
+    wire.clear()
+    await holder.save()
+    assert wire.named("update")[0]["updates"][0]["u"] == {"$set": {"loose": [{"k": 2}]}}
+    # and after an insert, whose SON becomes the stored state
+    fresh = await Holder.objects.create(loose=[{"k": 1}])
+    fresh.loose[0]["k"] = 3
+    await fresh.save()
+    found = await raw(fresh._id)
+    assert found is not None and found["loose"] == [{"k": 3}]
+
+
+async def test_batch_save_delete_save_keeps_the_order(wire: CommandRecorder) -> None:
+    holder = Holder(name="b")
+    async with BatchQuery() as batch:
+        batch.save(holder)
+        batch.delete(holder)
+        holder.age = 3
+        batch.save(holder)
+    assert wire.writes() == ["insert", "delete", "insert"]
+    found = await raw(holder._id)
+    assert found is not None and found["age"] == 3
+
+
+async def test_legacy_decimal_is_read_and_migrated_exactly(wire: CommandRecorder) -> None:
+    class Priced(Document):
+        __collection__ = "priced"
+        amount = DecimalField(precision=2)
+        note = StringField()
+
+    collection = get_connection().collection("priced")
+    inserted = await collection.insert_one({"amount": "1.555", "note": "0.x", "cost": "2.345"})
+    priced = await Priced.objects.get(inserted.inserted_id)
+    assert priced is not None
+    assert priced.amount == decimal.Decimal("1.555")
+    priced.note = "read"
+    wire.clear()
+    await priced.save()
+    # The value read is written back as Decimal128, digit for digit; unknown keys untouched.
+    assert wire.named("update")[0]["updates"][0]["u"] == {
+        "$set": {"amount": Decimal128("1.555"), "note": "read"}
+    }
+    assert await collection.find_one({"_id": inserted.inserted_id}) == {
+        "_id": inserted.inserted_id,
+        "amount": Decimal128("1.555"),
+        "note": "read",
+        "cost": "2.345",
+    }

@@ -51,6 +51,33 @@ def _is_computed_default(default: Any) -> bool:
 _INTERNAL_STATE_SIZE = 5
 
 
+def _project_embedded(value: Any, db_field: str, loaded: frozenset[str]) -> None:
+    """Tell embedded documents loaded under a sub-field projection what they hold, so reading
+    a sub-field the projection left out raises ``FieldNotLoadedError`` instead of giving
+    ``None``. ``loaded`` holds ``"address.street"`` for ``only("address__street")`` and
+    ``"!address.zip"`` for ``exclude("address__zip")`` (stored paths)."""
+    prefix = db_field + "."
+    included = [path[len(prefix) :] for path in loaded if path.startswith(prefix)]
+    excluded = [path[len(prefix) + 1 :] for path in loaded if path.startswith("!" + prefix)]
+    if not included and not excluded:
+        return
+    for document in value if isinstance(value, list) else (value,):
+        if not isinstance(document, BaseDocument):
+            continue
+        by_db_field = document._fields_by_db_field
+        if included:
+            names = {
+                by_db_field[p.split(".", 1)[0]].name
+                for p in included
+                if p.split(".", 1)[0] in by_db_field
+            }
+            names.update(p for p in included if "." in p)
+        else:
+            gone = {by_db_field[p].name for p in excluded if p in by_db_field}
+            names = (set(document._fields) - gone) | {"!" + p for p in excluded if "." in p}
+        document.__dict__["_loaded"] = frozenset(names)
+
+
 class DocumentMetaclass(type):
     """Collects the field descriptors once per class and precomputes the per-class maps."""
 
@@ -210,6 +237,8 @@ class BaseDocument(metaclass=DocumentMetaclass):
             value = raw
         else:
             value = field.from_son(raw)
+            if field.holds_documents and self._loaded is not None:
+                _project_embedded(value, field.db_field, self._loaded)
         self._values[field.name] = value
         return value
 

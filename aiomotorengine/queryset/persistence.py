@@ -150,6 +150,7 @@ def _refuse_partial_overwrites(
     for path in loaded:
         if "." not in path:
             continue
+        path = path.removeprefix("!")  # an excluded sub-path: partial all the same
         for key in sets:
             if not path.startswith(key + ".") or _is_new_value(document, key):
                 continue

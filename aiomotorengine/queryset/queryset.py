@@ -167,7 +167,9 @@ class QuerySet(Generic[D]):
             for name, path in zip(self._top_level(paths), paths, strict=False)
             if "." not in path
         }
-        self._loaded = frozenset(set(self._document._fields) - excluded) | _sub_paths(paths)
+        self._loaded = frozenset(set(self._document._fields) - excluded) | frozenset(
+            "!" + path for path in _sub_paths(paths)
+        )
         return self
 
     def using(self, alias: str | None = None, *, connection: str | None = None) -> Self:

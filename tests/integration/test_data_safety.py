@@ -284,3 +284,32 @@ async def test_legacy_decimal_is_read_and_migrated_exactly(wire: CommandRecorder
         "note": "read",
         "cost": "2.345",
     }
+
+
+async def test_sub_fields_a_projection_left_out_raise_instead_of_reading_none(
+    db: Database,
+) -> None:
+    from aiomotorengine import FieldNotLoadedError
+
+    identifier = await stored()
+    only = await Holder.objects.only("place__street", "notes__text").get(identifier)
+    assert only is not None and only.place is not None and only.notes
+    assert only.place.street == "Main"
+    with pytest.raises(FieldNotLoadedError, match="city"):
+        only.place.city  # noqa: B018 - stored as "London", not loaded
+    assert only.notes[0].text == "x"
+    with pytest.raises(FieldNotLoadedError, match="votes"):
+        only.notes[1].votes  # noqa: B018 - stored as 4, not loaded: never the default 0
+
+    excluded = await Holder.objects.exclude("place__city").get(identifier)
+    assert excluded is not None and excluded.place is not None
+    assert excluded.place.street == "Main" and excluded.name == "a"
+    with pytest.raises(FieldNotLoadedError, match="city"):
+        excluded.place.city  # noqa: B018
+
+    # What was loaded can still change and is saved as a path; the rest stays as stored.
+    only.place.street = "High"
+    await only.save()
+    document = await raw(identifier)
+    assert document is not None
+    assert document["place"] == {"street": "High", "c": "London", "zip": "N1"}

@@ -22,7 +22,6 @@ from aiomotorengine.connection import declared_alias, get_connection, resolve_al
 from aiomotorengine.errors import (
     ConnectionError,
     DocumentDeletedError,
-    InvalidQueryError,
     describe_value,
 )
 from aiomotorengine.queryset.persistence import (
@@ -283,11 +282,7 @@ class BatchedQuerySet(Generic[D]):
     def delete(self) -> None:
         """Queue the deletion of every matching document."""
         queryset = self._queryset
-        if queryset._skip or queryset._limit:
-            raise InvalidQueryError(
-                f"{queryset._document.__name__}.objects.batch().delete() ignores skip()/limit(); "
-                f"filter on the documents to delete instead"
-            )
+        queryset.refuse_skip_limit("delete")
         self._batch._queue(
             queryset._document, _Write(queryset._document, DeleteMany(queryset.query))
         )
@@ -295,6 +290,7 @@ class BatchedQuerySet(Generic[D]):
     def update(self, definition: Mapping[Any, Any] | None = None, **operations: Any) -> None:
         """Queue an update of every matching document (as ``QuerySet.update``)."""
         queryset = self._queryset
+        queryset.refuse_skip_limit("update")
         spec = compile_update(queryset._document, definition, operations)
         self._batch._queue(
             queryset._document, _Write(queryset._document, UpdateMany(queryset.query, spec))

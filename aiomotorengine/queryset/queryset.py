@@ -218,6 +218,15 @@ class QuerySet(Generic[D]):
             raise InvalidQueryError(f"{what}() takes a non-negative int, got {count!r}")
         return count
 
+    def refuse_skip_limit(self, action: str) -> None:
+        """Writes to every match ignore ``skip()``/``limit()``, so they refuse them rather
+        than write more than intended."""
+        if self._skip or self._limit:
+            raise InvalidQueryError(
+                f"{self._document.__name__}.objects {action}() ignores skip()/limit(), which "
+                f"would {action} more than intended; filter on the documents to {action} instead"
+            )
+
     @property
     def query(self) -> dict[str, Any]:
         """The MongoDB filter this queryset sends."""
@@ -427,11 +436,7 @@ class QuerySet(Generic[D]):
 
     async def delete(self, alias: str | None = None) -> int:
         """Delete every matching document; returns how many were deleted."""
-        if self._skip or self._limit:
-            raise InvalidQueryError(
-                f"{self._document.__name__}.objects.delete() ignores skip()/limit(), which "
-                f"would delete more than intended; filter on the documents to delete instead"
-            )
+        self.refuse_skip_limit("delete")
         _, collection = self._collection(alias)
         result = await collection.delete_many(self.query)
         return result.deleted_count
@@ -463,11 +468,8 @@ class QuerySet(Generic[D]):
         *,
         many: bool,
     ) -> UpdateResult:
-        if many and (self._skip or self._limit):
-            raise InvalidQueryError(
-                f"{self._document.__name__}.objects.update() ignores skip()/limit(), which "
-                f"would update more than intended; filter on the documents to update instead"
-            )
+        if many:
+            self.refuse_skip_limit("update")
         spec = compile_update(self._document, definition, operations)
         _, collection = self._collection(alias)
         try:

@@ -278,6 +278,19 @@ async def test_queryset_batch_create_update_and_delete(setup: Setup) -> None:
     ]
 
 
+async def test_batched_writes_to_every_match_refuse_skip_and_limit(setup: Setup) -> None:
+    from aiomotorengine import InvalidQueryError
+
+    await Car.objects.create(manufacturer="old", year=1980)
+    async with BatchQuery() as batch:
+        with pytest.raises(InvalidQueryError, match="limit"):
+            Car.objects.limit(1).batch(batch).update(inc__year=1)
+        with pytest.raises(InvalidQueryError, match="skip"):
+            Car.objects.skip(1).batch(batch).delete()
+    stored = await setup.stored(setup.default, "cars")
+    assert [(d["manufacturer"], d["year"]) for d in stored] == [("old", 1980)]
+
+
 async def test_execute_without_a_block(setup: Setup) -> None:
     batch = BatchQuery()
     batch.create(Car, manufacturer="honda")

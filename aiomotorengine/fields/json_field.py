@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -48,7 +47,7 @@ class JsonField(BaseField[Any]):
                 return json.loads(value)
             except ValueError:
                 return value
-        return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+        return super().from_son(value)  # a copy: in-place changes must be seen by save()
 
     def accepts_container(self, value: Any) -> bool:
         return _is_json(value) and not _has_operator(value)

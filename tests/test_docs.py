@@ -27,8 +27,8 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient
 
+import aiomotorengine.base.registry as document_registry
 import aiomotorengine.connection as connection
-import aiomotorengine.document as document_module
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -135,13 +135,13 @@ def test_examples_run(path: Path, mongodb_uri: str, monkeypatch: pytest.MonkeyPa
     settings = type("_Settings", (_FileSettings,), {"suffix": suffix})
     monkeypatch.setattr(connection, "_Settings", settings)
     # Classes the examples define must not replace the suite's in the by-name registry.
-    registry = dict(document_module._document_registry)
+    registry = dict(document_registry._classes)
     try:
         with concurrent.futures.ThreadPoolExecutor(1) as worker:
             worker.submit(_run_file, path, mongodb_uri, suffix).result()
     finally:
-        document_module._document_registry.clear()
-        document_module._document_registry.update(registry)
+        document_registry._classes.clear()
+        document_registry._classes.update(registry)
 
 
 def test_no_run_marker_skips_the_next_block(tmp_path: Path) -> None:

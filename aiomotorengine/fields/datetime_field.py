@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from aiomotorengine.fields.base_field import BaseField
+from aiomotorengine.base.fields import BaseField
 
 __all__ = ["DateTimeField"]
 

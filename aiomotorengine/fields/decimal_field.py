@@ -7,7 +7,7 @@ from typing import Any
 
 from bson.decimal128 import Decimal128
 
-from aiomotorengine.fields.base_field import BaseField
+from aiomotorengine.base.fields import BaseField
 from aiomotorengine.fields.int_field import _bounded
 
 __all__ = ["DecimalField"]

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+from aiomotorengine.base.document import BaseDocument
+from aiomotorengine.base.fields import BaseField
+from aiomotorengine.base.registry import get_document
 from aiomotorengine.errors import InvalidDocumentError, InvalidQueryError, describe_value
-from aiomotorengine.fields.base_field import BaseField
-
-if TYPE_CHECKING:
-    from aiomotorengine.document import BaseDocument
 
 __all__ = ["EmbeddedDocumentField"]
 
-E = TypeVar("E", bound="BaseDocument")
+E = TypeVar("E", bound=BaseDocument)
 
 
 class EmbeddedDocumentField(BaseField[E], Generic[E]):
@@ -34,10 +33,8 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
         """The embedded document class (a name is resolved on first use, preferring a class
         of that name in the module that declares the field)."""
         if isinstance(self._embedded_type, str):
-            from aiomotorengine.document import get_document
-
             resolved = get_document(self._embedded_type, self.owner_module)
-            self._embedded_type = resolved  # type: ignore[assignment]
+            self._embedded_type = resolved
         return self._embedded_type  # type: ignore[return-value]
 
     def describe(self) -> str:
@@ -58,7 +55,7 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
         ):  # an instance of the class itself needs no coercion
             value = super().check(instance, value)
         try:
-            value._validate(all_fields=not value._persisted)
+            value._validate(all_fields=not value._state.persisted)
         except InvalidDocumentError as error:
             model = type(instance).__name__ if instance is not None else self.owner_name
             raise InvalidDocumentError(
@@ -73,9 +70,7 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
         return self.embedded_type.from_son(value)
 
     def to_query(self, value: Any) -> Any:
-        from aiomotorengine.document import BaseDocument
-
-        if isinstance(value, BaseDocument) and isinstance(value, self.embedded_type):
+        if isinstance(value, self.embedded_type):
             return value.to_son()
         if value is None:
             return None
@@ -85,5 +80,5 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
             f"a raw query dict)"
         )
 
-    def sub_fields(self) -> dict[str, BaseField[Any]] | None:
-        return self.embedded_type._fields
+    def embedded_document(self) -> type[E]:
+        return self.embedded_type

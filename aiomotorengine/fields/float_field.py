@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiomotorengine.fields.base_field import BaseField
+from aiomotorengine.base.fields import BaseField
 from aiomotorengine.fields.int_field import _bounded
 
 __all__ = ["FloatField"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aiomotorengine.fields.base_field import BaseField
+from aiomotorengine.base.fields import BaseField
 
 __all__ = ["JsonField"]
 
@@ -30,6 +30,9 @@ class JsonField(BaseField[Any]):
     """
 
     python_types = (dict, list, str, int, float, bool)
+    takes_list_updates = True
+    schemaless = True
+    geo_queries = True
 
     def validate(self, value: Any) -> bool:
         # Keys starting with "$" would read as operators in updates and filters: refused.

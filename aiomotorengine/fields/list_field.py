@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-from bson import ObjectId
-
-from aiomotorengine.fields.base_field import BaseField
+from aiomotorengine.base.fields import BaseField
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -27,6 +25,7 @@ class ListField(BaseField[list[T]], Generic[T]):
     """
 
     python_types = (list,)
+    takes_list_updates = True
 
     def __init__(self, base_field: BaseField[T] | None = None, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("default", list)
@@ -34,7 +33,7 @@ class ListField(BaseField[list[T]], Generic[T]):
         self.base_field: BaseField[Any] = base_field if base_field is not None else BaseField()
         self._identity_items = self.base_field.is_identity
         self.holds_documents = self.base_field.holds_documents  # type: ignore[misc]
-        self._holds_references = hasattr(self.base_field, "reference_type")
+        self.holds_references = self.base_field.holds_references  # type: ignore[misc]
 
     @overload
     def __get__(self, instance: None, owner: type) -> Self: ...
@@ -44,10 +43,10 @@ class ListField(BaseField[list[T]], Generic[T]):
 
     def __get__(self, instance: object | None, owner: type) -> Self | list[T] | None:
         value = super().__get__(instance, owner)
-        if instance is not None and self._holds_references and value:
+        if instance is not None and self.holds_references and value:
+            check_loaded = self.base_field.check_loaded
             for item in value:
-                if isinstance(item, ObjectId):
-                    raise self.base_field.not_loaded(instance, item)  # type: ignore[attr-defined]
+                check_loaded(instance, item)
         return value
 
     def __set_name__(self, owner: type, name: str) -> None:
@@ -105,5 +104,5 @@ class ListField(BaseField[list[T]], Generic[T]):
     def accepts_container(self, value: Any) -> bool:
         return isinstance(value, (list, tuple))
 
-    def sub_fields(self) -> dict[str, BaseField[Any]] | None:
-        return self.base_field.sub_fields()
+    def element_field(self) -> BaseField[Any]:
+        return self.base_field

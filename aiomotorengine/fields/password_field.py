@@ -8,8 +8,8 @@ import hmac
 import os
 from typing import Any
 
-from aiomotorengine.errors import InvalidDocumentError
-from aiomotorengine.fields.base_field import BaseField
+from aiomotorengine.base.fields import BaseField
+from aiomotorengine.errors import InvalidDocumentError, InvalidQueryError
 
 __all__ = ["HashedPassword", "PasswordField"]
 
@@ -127,8 +127,6 @@ class PasswordField(BaseField[HashedPassword]):
     def to_query(self, value: Any) -> Any:
         if isinstance(value, HashedPassword):
             return value.encoded
-        from aiomotorengine.errors import InvalidQueryError
-
         raise InvalidQueryError(
             f"{self.owner_name}.{self.name}: filter on a password with a HashedPassword value; "
             f"salted hashes cannot be matched from a plaintext (load the document and compare)"

@@ -7,18 +7,17 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from bson import DBRef, ObjectId
 from bson.errors import InvalidId
 
+from aiomotorengine.base.document import CollectionDocument
+from aiomotorengine.base.fields import BaseField, coerce_object_id
+from aiomotorengine.base.registry import get_document
 from aiomotorengine.errors import InvalidQueryError, LoadReferencesRequiredError, describe_value
-from aiomotorengine.fields.base_field import BaseField
-from aiomotorengine.fields.object_id_field import coerce_object_id
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from aiomotorengine.document import Document
-
 __all__ = ["DanglingReference", "ReferenceField"]
 
-R = TypeVar("R", bound="Document")
+R = TypeVar("R", bound=CollectionDocument)
 
 
 class DanglingReference:
@@ -55,6 +54,8 @@ class ReferenceField(BaseField[R], Generic[R]):
     ``find_all(lazy=False)``, ``get(..., lazy=False)`` and ``__lazy__ = False`` on the model.
     """
 
+    holds_references = True
+
     def __init__(self, reference_document_type: type[R] | str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._reference_type = reference_document_type
@@ -64,10 +65,8 @@ class ReferenceField(BaseField[R], Generic[R]):
         """The referenced document class (a name is resolved on first use, preferring a class
         of that name in the module that declares the field)."""
         if isinstance(self._reference_type, str):
-            from aiomotorengine.document import get_document
-
             resolved = get_document(self._reference_type, self.owner_module)
-            self._reference_type = resolved  # type: ignore[assignment]
+            self._reference_type = resolved
         return self._reference_type  # type: ignore[return-value]
 
     @overload
@@ -80,18 +79,22 @@ class ReferenceField(BaseField[R], Generic[R]):
         if instance is None:
             return self
         value = super().__get__(instance, owner)
-        if isinstance(value, ObjectId):
-            raise self.not_loaded(instance, value)
+        self.check_loaded(instance, value)
         if isinstance(value, DanglingReference):
             return None
         return value
 
-    def not_loaded(self, instance: object, value: Any) -> LoadReferencesRequiredError:
-        return LoadReferencesRequiredError(
-            f"{type(instance).__name__}.{self.name} references {self.reference_type.__name__} "
-            f"{value!r}, which is not loaded: await the document's load_references() first, "
-            f"or query with find_all(lazy=False) / get(..., lazy=False)"
-        )
+    def check_loaded(self, instance: object, value: Any) -> None:
+        if isinstance(value, ObjectId):
+            raise LoadReferencesRequiredError(
+                f"{type(instance).__name__}.{self.name} references "
+                f"{self.reference_type.__name__} {value!r}, which is not loaded: await the "
+                f"document's load_references() first, or query with find_all(lazy=False) / "
+                f"get(..., lazy=False)"
+            )
+
+    def referenced_document(self) -> type[R]:
+        return self.reference_type
 
     def describe(self) -> str:
         name = self._reference_type
@@ -102,9 +105,7 @@ class ReferenceField(BaseField[R], Generic[R]):
         return coerce_object_id(value)
 
     def check(self, instance: Any, value: Any) -> Any:
-        from aiomotorengine.document import Document
-
-        if isinstance(value, Document) and value._id is None:
+        if isinstance(value, CollectionDocument) and value._id is None:
             raise self.invalid(
                 instance,
                 value,
@@ -131,9 +132,7 @@ class ReferenceField(BaseField[R], Generic[R]):
         return value
 
     def to_query(self, value: Any) -> Any:
-        from aiomotorengine.document import Document
-
-        if isinstance(value, Document):
+        if isinstance(value, CollectionDocument):
             if value._id is None:
                 raise InvalidQueryError(
                     f"{self.owner_name}.{self.name}: cannot filter on an unsaved "

@@ -7,7 +7,7 @@ from typing import Any
 
 from bson.binary import Binary
 
-from aiomotorengine.fields.base_field import BaseField
+from aiomotorengine.base.fields import BaseField
 
 __all__ = ["UUIDField"]
 

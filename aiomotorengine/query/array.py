@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from aiomotorengine.errors import InvalidQueryError, describe_value
-from aiomotorengine.query.base import ListOperator, QueryOperator, element_field
+from aiomotorengine.query.base import ListOperator, QueryOperator
 
 if TYPE_CHECKING:
-    from aiomotorengine.fields.base_field import BaseField
+    from aiomotorengine.base.fields import BaseField
 
 __all__ = ["AllQueryOperator", "ElemMatchQueryOperator", "SizeQueryOperator"]
 
@@ -45,10 +45,8 @@ class ElemMatchQueryOperator(QueryOperator):
         from aiomotorengine.query.compiler import OPERATORS, compile_node
         from aiomotorengine.query.q import Q
 
-        item = element_field(field) if field is not None else None
-        sub_fields = item.sub_fields() if item is not None else None
-        embedded = getattr(item, "embedded_type", None)
-        if sub_fields is not None and embedded is not None:
+        embedded = field.element_field().embedded_document() if field is not None else None
+        if embedded is not None:
             if isinstance(value, dict):
                 value = Q(**value)
             if not isinstance(value, Q):

@@ -7,15 +7,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from aiomotorengine.errors import InvalidQueryError, describe_value
 
 if TYPE_CHECKING:
-    from aiomotorengine.fields.base_field import BaseField
+    from aiomotorengine.base.fields import BaseField
 
-__all__ = ["QueryOperator", "element_field", "flag_value", "has_operator", "query_value"]
-
-
-def element_field(field: BaseField[Any]) -> BaseField[Any]:
-    """The field describing one element: a list's item field, else the field itself."""
-    base = getattr(field, "base_field", None)
-    return base if base is not None else field
+__all__ = ["QueryOperator", "flag_value", "has_operator", "query_value"]
 
 
 def has_operator(value: Any) -> bool:
@@ -34,7 +28,7 @@ def query_value(field: BaseField[Any] | None, value: Any) -> Any:
     """One scalar filter value converted by ``field`` (element-wise for lists)."""
     if field is None:
         return value
-    return element_field(field).to_query(value)
+    return field.element_field().to_query(value)
 
 
 class QueryOperator:

@@ -40,8 +40,8 @@ from aiomotorengine.query.string import (
 )
 
 if TYPE_CHECKING:
+    from aiomotorengine.base.fields import BaseField
     from aiomotorengine.document import BaseDocument
-    from aiomotorengine.fields.base_field import BaseField
 
 __all__ = ["OPERATORS", "compile_filter", "compile_node", "resolve_field_path"]
 
@@ -110,7 +110,7 @@ def resolve_field_path(
             field = fields[part]
             path.append(field.db_field)
             fields = field.sub_fields()
-            schemaless = fields is None and _is_schemaless(field)
+            schemaless = fields is None and field.schemaless
             continue
         if field is None and part in ("id", "pk") and fields is document._fields:
             field = fields.get("_id")
@@ -143,16 +143,10 @@ def resolve_field_path(
     return resolution
 
 
-def _is_schemaless(field: BaseField[Any]) -> bool:
-    from aiomotorengine.fields.json_field import JsonField
-
-    return isinstance(field, JsonField)
-
-
 def _equality(field: BaseField[Any] | None, value: Any) -> Any:
     if field is None:
         return value
-    if isinstance(value, (list, tuple)) and getattr(field, "base_field", None) is not None:
+    if isinstance(value, (list, tuple)) and field.element_field() is not field:
         # A list for a ListField means "contains all of these", as in 0.x.
         return {"$all": field.to_query(value)}
     return field.to_query(value)

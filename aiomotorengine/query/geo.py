@@ -6,10 +6,11 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from aiomotorengine.errors import InvalidQueryError, describe_value
+from aiomotorengine.fields.geojson.base import as_list, is_position
 from aiomotorengine.query.base import QueryOperator
 
 if TYPE_CHECKING:
-    from aiomotorengine.fields.base_field import BaseField
+    from aiomotorengine.base.fields import BaseField
 
 __all__ = ["GeoIntersectsQueryOperator", "GeoWithinQueryOperator", "NearQueryOperator"]
 
@@ -23,10 +24,7 @@ def _where(field: BaseField[Any] | None, operator: str) -> str:
 
 
 def _check_field(field: BaseField[Any] | None, operator: str) -> None:
-    from aiomotorengine.fields.geojson.base import GeoJSONField
-    from aiomotorengine.fields.json_field import JsonField
-
-    if field is not None and not isinstance(field, (GeoJSONField, JsonField)):
+    if field is not None and not field.geo_queries:
         raise InvalidQueryError(
             f"{_where(field, operator)}: geo operators apply to GeoJSON fields (PointField, "
             f"LineStringField, PolygonField), not {type(field).__name__}"
@@ -34,8 +32,6 @@ def _check_field(field: BaseField[Any] | None, operator: str) -> None:
 
 
 def _position(value: Any, where: str, what: str) -> list[Any]:
-    from aiomotorengine.fields.geojson.base import is_position
-
     if not is_position(value):
         raise InvalidQueryError(
             f"{where}: {what} must be [longitude, latitude], got {describe_value(value)}"
@@ -57,8 +53,6 @@ def _meters(value: Any, where: str, what: str) -> float:
 
 
 def _geometry(value: Any, default_type: str, where: str) -> dict[str, Any]:
-    from aiomotorengine.fields.geojson.base import as_list
-
     if isinstance(value, dict) and "type" in value and "coordinates" in value:
         return {"type": value["type"], "coordinates": as_list(value["coordinates"])}
     if isinstance(value, (list, tuple)) and value:

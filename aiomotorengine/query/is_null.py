@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from aiomotorengine.query.base import QueryOperator, flag_value
 
 if TYPE_CHECKING:
-    from aiomotorengine.fields.base_field import BaseField
+    from aiomotorengine.base.fields import BaseField
 
 __all__ = ["IsNullQueryOperator"]
 

@@ -9,7 +9,7 @@ from aiomotorengine.errors import InvalidQueryError, describe_value
 from aiomotorengine.query.base import QueryOperator
 
 if TYPE_CHECKING:
-    from aiomotorengine.fields.base_field import BaseField
+    from aiomotorengine.base.fields import BaseField
 
 __all__ = [
     "ContainsQueryOperator",

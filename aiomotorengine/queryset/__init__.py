@@ -1,8 +1,9 @@
-"""Query execution: querysets, single-document persistence, references, batches."""
+"""Query execution: querysets, single-document persistence, references, batches, indexes."""
 
 from aiomotorengine.queryset.batch import BatchQuery
+from aiomotorengine.queryset.indexes import ensure_indexes
 from aiomotorengine.queryset.persistence import delete_document, reload_document, save_document
-from aiomotorengine.queryset.queryset import QuerySet, UpdateResult
+from aiomotorengine.queryset.queryset import QuerySet, UpdateResult, require_alias
 from aiomotorengine.queryset.references import load_references
 
 __all__ = [
@@ -10,7 +11,9 @@ __all__ = [
     "QuerySet",
     "UpdateResult",
     "delete_document",
+    "ensure_indexes",
     "load_references",
     "reload_document",
+    "require_alias",
     "save_document",
 ]

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pymongo import ASCENDING, DESCENDING
 
+from aiomotorengine.base.document import CollectionDocument
+from aiomotorengine.base.fields import BaseField
 from aiomotorengine.errors import InvalidQueryError, describe_value
-from aiomotorengine.fields.base_field import BaseField
 from aiomotorengine.query.base import has_operator
 from aiomotorengine.query.compiler import OPERATORS, merge_and, resolve_field_path
 from aiomotorengine.query.q import Q
@@ -30,12 +31,11 @@ from aiomotorengine.query.q import Q
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from aiomotorengine.document import Document
     from aiomotorengine.queryset.queryset import QuerySet
 
 __all__ = ["Accumulator", "Aggregation", "AggregationResult"]
 
-D = TypeVar("D", bound="Document")
+D = TypeVar("D", bound=CollectionDocument)
 
 FieldName = str | BaseField[Any]
 
@@ -329,7 +329,7 @@ class Aggregation(Generic[D]):
 
     def lookup(
         self,
-        target: FieldName | type[Document],
+        target: FieldName | type[CollectionDocument],
         local_field: str | None = None,
         foreign_field: str = "_id",
         as_: str | None = None,
@@ -340,15 +340,11 @@ class Aggregation(Generic[D]):
 
             .lookup(Comment, local_field="_id", foreign_field="post", as_="comments")
         """
-        from aiomotorengine.document import Document
-
         if isinstance(target, (str, BaseField)) and local_field is None:
             name = self._name(target)
             path, field, _ = resolve_field_path(self._document, name, allow_operator=False)
-            from aiomotorengine.query.base import element_field
-
-            reference_type = getattr(
-                element_field(field) if field is not None else None, "reference_type", None
+            reference_type = (
+                field.element_field().referenced_document() if field is not None else None
             )
             if reference_type is None:
                 raise InvalidQueryError(
@@ -364,7 +360,7 @@ class Aggregation(Generic[D]):
             return self._add({"$lookup": stage})
         if local_field is None or as_ is None:
             raise InvalidQueryError("aggregate.lookup(): give local_field= and as_=")
-        if isinstance(target, type) and issubclass(target, Document):
+        if isinstance(target, type) and issubclass(target, CollectionDocument):
             collection = target.__collection__
             foreign, _, _ = resolve_field_path(target, foreign_field, allow_operator=False)
         elif isinstance(target, str):

@@ -10,47 +10,37 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from bson import ObjectId
 from pymongo import DeleteMany, DeleteOne, InsertOne, UpdateMany, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 from pymongo.results import BulkWriteResult
 
+from aiomotorengine.base.document import CollectionDocument
 from aiomotorengine.connection import declared_alias, get_connection, resolve_alias
 from aiomotorengine.errors import (
     ConnectionError,
     DocumentDeletedError,
     describe_value,
 )
-from aiomotorengine.queryset.persistence import (
-    compute_update,
-    finish_insert,
-    finish_update,
-    prepare_insert,
-    stored_id,
-    translate_duplicate_key,
-    update_spec,
-)
+from aiomotorengine.queryset.driver_errors import is_duplicate_key, unique_key_violation
+from aiomotorengine.queryset.persistence import update_spec
 from aiomotorengine.queryset.updates import compile_update
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from aiomotorengine.document import Document
-    from aiomotorengine.queryset.queryset import QuerySet
-
 __all__ = ["BatchQuery", "BatchedQuerySet"]
 
-D = TypeVar("D", bound="Document")
+D = TypeVar("D", bound=CollectionDocument)
 
 _Request = InsertOne[dict[str, Any]] | UpdateOne | UpdateMany | DeleteOne | DeleteMany
 
 
 @dataclass
 class _Write:
-    model: type[Document]
+    model: type[CollectionDocument]
     request: _Request
     # Runs after the write was acknowledged (marks documents saved).
     finish: Callable[[], None] | None = None
@@ -99,7 +89,7 @@ class BatchQuery:
         return self._alias
 
     # --- queueing --------------------------------------------------------------------------
-    def _check_alias(self, model: type[Document], chosen: str | None, what: str) -> None:
+    def _check_alias(self, model: type[CollectionDocument], chosen: str | None, what: str) -> None:
         own = declared_alias(model, model.__alias__, chosen)
         if own is not None and own != self.alias:
             raise ConnectionError(
@@ -107,7 +97,7 @@ class BatchQuery:
                 f"{self.alias!r}; every write of a batch must use the batch's connection"
             )
 
-    def _queue(self, model: type[Document], write: _Write) -> tuple[str, int]:
+    def _queue(self, model: type[CollectionDocument], write: _Write) -> tuple[str, int]:
         name = model.__collection__
         collection = self._collections.setdefault(name, _Collection(name))
         collection.writes.append(write)
@@ -117,24 +107,22 @@ class BatchQuery:
         """Queue the insert of a new document (its ``_id`` is assigned now) or the
         ``$set``/``$unset`` of what changed in a loaded one. Validates now."""
         model = self._document_class(document, "save")
-        self._check_alias(model, document._alias, f"{document!r}")
+        state = document._state
+        self._check_alias(model, state.alias, f"{document!r}")
         alias = self.alias
         write: _Write
-        if not document._persisted:
-            son = prepare_insert(document)
-            if son.get("_id") is None:
-                son["_id"] = ObjectId()
-            document._values["_id"] = son["_id"]
-            write = _Write(model, InsertOne(son), lambda: finish_insert(document, son, alias))
+        if not state.persisted:
+            son = document._insert_son(assign_id=True)
+            write = _Write(model, InsertOne(son), lambda: document._inserted(son, alias))
         else:
-            change = compute_update(document)
+            change = document._changes()
             if change is None:
                 return document
             sets, unsets = change
             write = _Write(
                 model,
-                UpdateOne({"_id": stored_id(document)}, update_spec(sets, unsets)),
-                lambda: finish_update(document, sets, unsets, alias),
+                UpdateOne({"_id": document._stored_id()}, update_spec(sets, unsets)),
+                lambda: document._updated(sets, unsets, alias),
                 document_update=True,
             )
         previous = self._pending_saves.get(id(document))
@@ -153,18 +141,18 @@ class BatchQuery:
             raise TypeError(f"BatchQuery.create() takes a Document class, got {model!r}")
         return self.save(model(**values))
 
-    def delete(self, document: Document) -> None:
+    def delete(self, document: CollectionDocument) -> None:
         """Queue the deletion of ``document`` (by ``_id``; nothing when it has none)."""
         model = self._document_class(document, "delete")
-        self._check_alias(model, document._alias, f"{document!r}")
-        identifier = stored_id(document)
+        self._check_alias(model, document._state.alias, f"{document!r}")
+        identifier = document._stored_id()
         if identifier is None:
             return
         # A save queued later must come after this delete, not replace a save before it.
         self._pending_saves.pop(id(document), None)
         self._queue(model, _Write(model, DeleteOne({"_id": identifier})))
 
-    def _document_class(self, document: Document, what: str) -> type[Document]:
+    def _document_class(self, document: CollectionDocument, what: str) -> type[CollectionDocument]:
         model = type(document)
         if not _is_document_class(model):
             raise TypeError(f"BatchQuery.{what}() takes a document, got {describe_value(document)}")
@@ -225,11 +213,11 @@ class BatchQuery:
             index = errors[0].get("index", 0)
             if session is None:
                 _finish(writes[:index])  # ordered: those before the failure were applied
-            if any(entry.get("code") == 11000 for entry in errors):
-                raise translate_duplicate_key(writes[index].model, error) from None
+            if is_duplicate_key(error):
+                raise unique_key_violation(writes[index].model, error) from None
             raise
         except DuplicateKeyError as error:
-            raise translate_duplicate_key(writes[0].model, error) from None
+            raise unique_key_violation(writes[0].model, error) from None
         if session is None:
             _finish(writes)
         updates = sum(1 for write in writes if write.document_update)
@@ -245,10 +233,6 @@ class BatchQuery:
             )
         return result
 
-    def bind(self, queryset: QuerySet[D]) -> BatchedQuerySet[D]:
-        """The writes of ``queryset``, queued in this batch (``QuerySet.batch(batch)``)."""
-        return BatchedQuerySet(self, queryset)
-
 
 def _finish(writes: list[_Write]) -> None:
     for write in writes:
@@ -257,9 +241,19 @@ def _finish(writes: list[_Write]) -> None:
 
 
 def _is_document_class(model: object) -> bool:
-    from aiomotorengine.document import Document
+    return isinstance(model, type) and issubclass(model, CollectionDocument)
 
-    return isinstance(model, type) and issubclass(model, Document)
+
+class Selection(Protocol[D]):
+    """What a batch needs of a queryset: its model, connection and filter."""
+
+    _document: type[D]
+    _alias: str | None
+
+    @property
+    def query(self) -> dict[str, Any]: ...
+
+    def refuse_skip_limit(self, action: str) -> None: ...
 
 
 class BatchedQuerySet(Generic[D]):
@@ -269,7 +263,7 @@ class BatchedQuerySet(Generic[D]):
     Automobile.objects.filter(year__lt=1990).batch(batch).delete()
     """
 
-    def __init__(self, batch: BatchQuery, queryset: QuerySet[D]) -> None:
+    def __init__(self, batch: BatchQuery, queryset: Selection[D]) -> None:
         self._batch = batch
         self._queryset = queryset
         document = queryset._document

@@ -11,8 +11,10 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from aiomotorengine.base.document import CollectionDocument
+from aiomotorengine.base.fields import BaseField
+from aiomotorengine.base.state import Projection
 from aiomotorengine.errors import InvalidQueryError, MultipleObjectsReturned, describe_value
-from aiomotorengine.fields.base_field import BaseField
 from aiomotorengine.query.compiler import (
     compile_filter,
     compile_node,
@@ -20,25 +22,20 @@ from aiomotorengine.query.compiler import (
     resolve_field_path,
 )
 from aiomotorengine.query.q import Q
-from aiomotorengine.queryset.persistence import (
-    collection_for,
-    finish_insert,
-    prepare_insert,
-    save_document,
-    translate_duplicate_key,
-)
+from aiomotorengine.queryset.aggregation import Aggregation
+from aiomotorengine.queryset.batch import BatchedQuerySet, BatchQuery
+from aiomotorengine.queryset.driver_errors import is_duplicate_key, unique_key_violation
+from aiomotorengine.queryset.indexes import ensure_indexes
+from aiomotorengine.queryset.persistence import collection_for, save_document
+from aiomotorengine.queryset.references import load_references
 from aiomotorengine.queryset.updates import compile_update
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from aiomotorengine.document import Document
-    from aiomotorengine.queryset.aggregation import Aggregation
-    from aiomotorengine.queryset.batch import BatchedQuerySet, BatchQuery
+__all__ = ["QuerySet", "UpdateResult", "require_alias"]
 
-__all__ = ["QuerySet", "UpdateResult"]
-
-D = TypeVar("D", bound="Document")
+D = TypeVar("D", bound=CollectionDocument)
 
 FieldName = str | BaseField[Any]
 
@@ -70,8 +67,7 @@ class QuerySet(Generic[D]):
         self._sort: list[tuple[str, int]] = []
         self._skip = 0
         self._limit = 0
-        self._projection: dict[str, int] | None = None
-        self._loaded: frozenset[str] | None = None
+        self._projection: Projection | None = None
         self._alias: str | None = None
         self._read_preference: Any = None
 
@@ -84,8 +80,7 @@ class QuerySet(Generic[D]):
         other._filters = list(self._filters)
         other._sort = list(self._sort)
         other._skip, other._limit = self._skip, self._limit
-        other._projection = dict(self._projection) if self._projection is not None else None
-        other._loaded = self._loaded
+        other._projection = self._projection
         other._alias = self._alias
         other._read_preference = self._read_preference
         return other
@@ -151,9 +146,7 @@ class QuerySet(Generic[D]):
         """Load only these fields (``_id`` always); the documents remember what was loaded,
         and saving them touches only what changed."""
         paths = [self._path(self._name(field)) for field in fields]
-        self._projection = dict.fromkeys(paths, 1)
-        # Dotted paths too: saving must not $set whole a value only partly loaded.
-        self._loaded = frozenset(self._top_level(paths)) | {"_id"} | _sub_paths(paths)
+        self._projection = Projection.only(self._document._fields_by_db_field, paths)
         return self
 
     def exclude(self, *fields: FieldName) -> Self:
@@ -161,20 +154,12 @@ class QuerySet(Generic[D]):
         paths = [self._path(self._name(field)) for field in fields]
         if "_id" in paths:
             raise InvalidQueryError(f"{self._document.__name__}: _id is always loaded")
-        self._projection = dict.fromkeys(paths, 0)
-        excluded = {
-            name
-            for name, path in zip(self._top_level(paths), paths, strict=False)
-            if "." not in path
-        }
-        self._loaded = frozenset(set(self._document._fields) - excluded) | frozenset(
-            "!" + path for path in _sub_paths(paths)
-        )
+        self._projection = Projection.exclude(self._document._fields_by_db_field, paths)
         return self
 
     def using(self, alias: str | None = None, *, connection: str | None = None) -> Self:
         """Run this query on connection ``alias`` (``connection=`` is the cqlengine name)."""
-        self._alias = alias or connection
+        self._alias = require_alias(alias, connection)
         return self
 
     def read_preference(self, read_preference: Any) -> Self:
@@ -185,7 +170,7 @@ class QuerySet(Generic[D]):
     def batch(self, batch: BatchQuery) -> BatchedQuerySet[D]:
         """Queue this queryset's writes in ``batch``: ``.batch(b).create(...)``, ``.delete()``,
         ``.update(...)`` (see :class:`~aiomotorengine.queryset.batch.BatchQuery`)."""
-        return batch.bind(self)
+        return BatchedQuerySet(batch, self)
 
     def _name(self, field: FieldName) -> str:
         if isinstance(field, BaseField):
@@ -204,14 +189,6 @@ class QuerySet(Generic[D]):
     def _path(self, name: str) -> str:
         path, _, _ = resolve_field_path(self._document, name, allow_operator=False)
         return path
-
-    def _top_level(self, paths: list[str]) -> list[str]:
-        by_db_field = self._document._fields_by_db_field
-        return [
-            by_db_field[path.split(".", 1)[0]].name
-            for path in paths
-            if path.split(".", 1)[0] in by_db_field
-        ]
 
     def _non_negative(self, what: str, count: int) -> int:
         if not isinstance(count, int) or isinstance(count, bool) or count < 0:
@@ -242,7 +219,7 @@ class QuerySet(Generic[D]):
     def _find_options(self) -> dict[str, Any]:
         options: dict[str, Any] = {}
         if self._projection is not None:
-            options["projection"] = self._projection
+            options["projection"] = self._projection.to_find()
         if self._sort:
             options["sort"] = self._sort
         if self._skip:
@@ -252,7 +229,7 @@ class QuerySet(Generic[D]):
         return options
 
     def _hydrate(self, documents: list[dict[str, Any]], alias: str) -> list[D]:
-        return self._document.hydrate(documents, loaded=self._loaded, alias=alias)
+        return self._document.hydrate(documents, projection=self._projection, alias=alias)
 
     async def find_all(self, lazy: bool | None = None, alias: str | None = None) -> list[D]:
         """Every matching document, as model instances (the queryset keeps its state).
@@ -286,8 +263,6 @@ class QuerySet(Generic[D]):
         if lazy is None:
             lazy = self._document.__lazy__
         if not lazy and documents:
-            from aiomotorengine.queryset.references import load_references
-
             await load_references(documents)
 
     def __aiter__(self) -> AsyncIterator[D]:
@@ -299,9 +274,9 @@ class QuerySet(Generic[D]):
         try:
             if self._document.__lazy__:
                 document_class = self._document
-                loaded = self._loaded
+                projection = self._projection
                 async for son in cursor:
-                    yield document_class.from_son(son, loaded=loaded, alias=resolved)
+                    yield document_class.from_son(son, projection=projection, alias=resolved)
                 return
             # Eager references: load them a chunk at a time, never one query per document.
             while chunk := await cursor.to_list(_EAGER_STREAM_CHUNK):
@@ -381,9 +356,7 @@ class QuerySet(Generic[D]):
         values = await collection.distinct(path, self.query)
         if resolved_field is None:
             return values
-        from aiomotorengine.query.base import element_field
-
-        convert = element_field(resolved_field).from_son
+        convert = resolved_field.element_field().from_son
         return [None if value is None else convert(value) for value in values]
 
     async def create(self, alias: str | None = None, **values: Any) -> D:
@@ -405,7 +378,7 @@ class QuerySet(Generic[D]):
                     f"{self._document.__name__}.objects.bulk_insert() got "
                     f"{type(document).__name__} {describe_value(document)}"
                 )
-            if document._persisted:
+            if document._state.persisted:
                 raise InvalidQueryError(
                     f"{self._document.__name__}.objects.bulk_insert(): {document!r} is already "
                     f"saved"
@@ -415,23 +388,20 @@ class QuerySet(Generic[D]):
                 f"{self._document.__name__}.objects.bulk_insert(): the same document appears "
                 f"more than once in the list; nothing was written"
             )
-        sons = [prepare_insert(document) for document in documents]
+        sons = [document._insert_son() for document in documents]
         resolved, collection = self._collection(alias)
         try:
             await collection.insert_many(sons)
         except (DuplicateKeyError, BulkWriteError) as error:
-            if isinstance(error, BulkWriteError) and not _is_duplicate_key(error):
+            if not is_duplicate_key(error):
                 raise
             # The insert is ordered: the documents before the failing one were written.
             inserted = (error.details or {}).get("nInserted", 0)
-            for index, (document, son) in enumerate(zip(documents, sons, strict=True)):
-                if index < inserted:
-                    finish_insert(document, son, resolved)
-                else:
-                    son.pop("_id", None)
-            raise translate_duplicate_key(self._document, error) from None
+            for document, son in zip(documents[:inserted], sons, strict=False):
+                document._inserted(son, resolved)
+            raise unique_key_violation(self._document, error) from None
         for document, son in zip(documents, sons, strict=True):
-            finish_insert(document, son, resolved)
+            document._inserted(son, resolved)
         return documents
 
     async def delete(self, alias: str | None = None) -> int:
@@ -478,14 +448,12 @@ class QuerySet(Generic[D]):
             else:
                 result = await collection.update_one(self.query, spec)
         except DuplicateKeyError as error:
-            raise translate_duplicate_key(self._document, error) from None
+            raise unique_key_violation(self._document, error) from None
         return UpdateResult(count=result.modified_count, matched=result.matched_count)
 
     @property
     def aggregate(self) -> Aggregation[D]:
         """An aggregation pipeline builder over this queryset's documents."""
-        from aiomotorengine.queryset.aggregation import Aggregation
-
         aggregation: Aggregation[D] = Aggregation(self)
         if self._filters:
             aggregation.raw([{"$match": self.query}])
@@ -493,8 +461,6 @@ class QuerySet(Generic[D]):
 
     async def ensure_index(self, alias: str | None = None) -> int:
         """Create the indexes the model declares (idempotent); returns how many."""
-        from aiomotorengine.management import ensure_indexes
-
         return await ensure_indexes(self._document, alias=alias or self._alias)
 
 
@@ -502,11 +468,10 @@ class QuerySet(Generic[D]):
 _EAGER_STREAM_CHUNK = 100
 
 
-def _is_duplicate_key(error: BulkWriteError) -> bool:
-    write_errors = (error.details or {}).get("writeErrors") or []
-    return any(entry.get("code") == 11000 for entry in write_errors)
-
-
-def _sub_paths(paths: list[str]) -> frozenset[str]:
-    """The projected paths inside fields (``comments.text``): those fields load partially."""
-    return frozenset(path for path in paths if "." in path)
+def require_alias(alias: str | None, connection: str | None) -> str:
+    """The connection alias a ``using()`` call names (``alias`` or cqlengine's
+    ``connection=``); naming none is an error, never a silent reset to the default."""
+    chosen = alias or connection
+    if chosen is None:
+        raise TypeError("using() needs a connection alias (using('name') or using(connection=...))")
+    return chosen

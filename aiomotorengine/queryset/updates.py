@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from aiomotorengine.base.fields import BaseField
 from aiomotorengine.errors import InvalidQueryError, describe_value
-from aiomotorengine.fields.base_field import BaseField
-from aiomotorengine.query.base import element_field, has_operator
+from aiomotorengine.query.base import has_operator
 from aiomotorengine.query.compiler import resolve_field_path
 
 if TYPE_CHECKING:
@@ -32,12 +32,6 @@ UPDATE_OPERATORS: dict[str, tuple[str, str]] = {
     "pull_all": ("$pullAll", "items"),
     "pop": ("$pop", "pop"),
 }
-
-
-def _is_list(field: BaseField[Any]) -> bool:
-    from aiomotorengine.fields.json_field import JsonField
-
-    return getattr(field, "base_field", None) is not None or isinstance(field, JsonField)
 
 
 def _unset(document: type[BaseDocument], field: BaseField[Any] | None, key: str) -> str:
@@ -90,12 +84,12 @@ def _convert(
             )
         # Checked by the field too: inc__name=1 must not turn a string field into a number.
         return _check(document, field, -value if kind == "negated" else value)
-    if field is not None and not _is_list(field):
+    if field is not None and not field.takes_list_updates:
         raise InvalidQueryError(
             f"{document.__name__}: {key} needs a list field, and {field.owner_name}."
             f"{field.name} is a {type(field).__name__}"
         )
-    item = element_field(field) if field is not None else None
+    item = field.element_field() if field is not None else None
     if kind == "item":
         return _list_item(document, field, item, value, key)
     if kind in ("each", "items", "item_or_each"):

@@ -97,7 +97,7 @@ async def test_writes_are_queued_and_sent_at_the_end(setup: Setup) -> None:
     assert sent_writes(setup.recorder) == [("insert", "cars", 2), ("insert", "owners", 1)]
     assert all(c.get("ordered", True) for c in setup.recorder.named("insert"))
     # The documents are saved: a later change is a delta update.
-    assert honda._persisted and owner._persisted
+    assert honda._state.persisted and owner._state.persisted
     honda.year = 2011
     await honda.save()
     assert sent_writes(setup.recorder)[-1] == ("update", "cars", 1)
@@ -149,7 +149,7 @@ async def test_nothing_is_sent_when_the_block_raises(setup: Setup) -> None:
             raise RuntimeError("boom")
     assert await setup.stored(setup.default, "cars") == []
     assert sent_writes(setup.recorder) == []
-    assert not car._persisted
+    assert not car._state.persisted
 
 
 async def test_invalid_documents_fail_when_queued_and_nothing_is_written(setup: Setup) -> None:
@@ -172,7 +172,7 @@ async def test_duplicate_keys_become_unique_key_violations(setup: Setup) -> None
     assert caught.value.fields == ("name",)
     names = sorted(d["name"] for d in await setup.stored(setup.default, "owners"))
     assert names == ["ada", "grace"]
-    assert first._persisted  # it was applied before the failure
+    assert first._state.persisted  # it was applied before the failure
 
 
 async def test_transaction_is_all_or_nothing(setup: Setup) -> None:
@@ -185,7 +185,7 @@ async def test_transaction_is_all_or_nothing(setup: Setup) -> None:
             batch.create(Owner, name="ada")
     assert await setup.stored(setup.default, "cars") == []
     assert [d["name"] for d in await setup.stored(setup.default, "owners")] == ["ada"]
-    assert not car._persisted
+    assert not car._state.persisted
     assert "abortTransaction" in setup.recorder.names()
 
     setup.recorder.clear()
@@ -206,7 +206,7 @@ async def test_without_transaction_earlier_collections_stay_written(setup: Setup
             car = batch.create(Car, manufacturer="honda")
             batch.create(Owner, name="ada")
     assert [d["manufacturer"] for d in await setup.stored(setup.default, "cars")] == ["honda"]
-    assert car._persisted
+    assert car._state.persisted
 
 
 async def test_a_saved_document_deleted_meanwhile_is_reported(setup: Setup) -> None:
@@ -270,7 +270,7 @@ async def test_queryset_batch_create_update_and_delete(setup: Setup) -> None:
         assert len(await setup.stored(setup.default, "cars")) == 2
     stored = await setup.stored(setup.default, "cars")
     assert [(d["manufacturer"], d["year"]) for d in stored] == [("old", 1981), ("honda", 2010)]
-    assert new._persisted
+    assert new._state.persisted
     assert sent_writes(setup.recorder)[-3:] == [
         ("insert", "cars", 1),
         ("delete", "cars", 1),

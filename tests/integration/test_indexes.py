@@ -159,7 +159,7 @@ async def test_unique_violation_on_insert_names_model_field_and_value(db: Databa
     assert error.value.fields == ("email",)
     assert error.value.key_value == {"email": "ada@x.org"}
     assert "Person" in str(error.value) and "email='ada@x.org'" in str(error.value)
-    assert duplicate._id is None and not duplicate._persisted
+    assert duplicate._id is None and not duplicate._state.persisted
     assert await Person.objects.count() == 1
 
 

@@ -301,7 +301,7 @@ async def test_references_follow_the_connection_their_document_came_from(
 def test_a_reference_by_name_prefers_the_class_of_the_declaring_module() -> None:
     import types
 
-    from aiomotorengine.document import DocumentMetaclass
+    from aiomotorengine.base.document import DocumentMetaclass
 
     elsewhere = types.ModuleType("elsewhere_models")
     exec(
@@ -321,8 +321,7 @@ def test_a_reference_by_name_prefers_the_class_of_the_declaring_module() -> None
     # Defined after ours, the other module's class owns the bare name in the registry...
     exec("class Shadowed2(Document): pass", elsewhere.__dict__)
     exec(
-        "from aiomotorengine.document import _document_registry\n"
-        "_document_registry['Shadowed'] = Shadowed\n",
+        "from aiomotorengine.base.registry import _classes\n_classes['Shadowed'] = Shadowed\n",
         elsewhere.__dict__,
     )
     # ...yet the field resolves the one of its own module.

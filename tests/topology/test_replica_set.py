@@ -198,7 +198,7 @@ async def test_discovers_the_set_and_writes_go_to_the_primary(
     assert await client.secondaries == {address(cluster.hosts[1]), address(cluster.hosts[2])}
 
     item = await bounded(Item(name="written").save())
-    assert item._persisted
+    assert item._state.persisted
     [insert] = cluster.writes()
     assert insert.server == 0
     assert insert.doc["documents"][0]["name"] == "written"
@@ -233,7 +233,7 @@ async def test_failover_retries_the_write_on_the_new_primary(
 
     item = await bounded(Item(name="survives failover").save())
 
-    assert item._persisted and item._id is not None
+    assert item._state.persisted and item._id is not None
     first, retried = cluster.writes()
     assert (first.server, retried.server) == (0, 1)  # the retry went to the new primary
     # The same retryable write: same session and transaction number.

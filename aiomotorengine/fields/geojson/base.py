@@ -6,7 +6,9 @@ import copy
 import math
 from typing import Any, ClassVar
 
-from aiomotorengine.fields.base_field import BaseField
+from pymongo import GEOSPHERE, IndexModel
+
+from aiomotorengine.base.fields import BaseField
 
 __all__ = ["GeoJSONField"]
 
@@ -39,6 +41,7 @@ class GeoJSONField(BaseField[dict[str, Any]]):
 
     geo_type: ClassVar[str] = ""
     python_types = (dict,)
+    geo_queries = True
 
     def __init__(self, *args: Any, index: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -72,3 +75,9 @@ class GeoJSONField(BaseField[dict[str, Any]]):
 
     def accepts_container(self, value: Any) -> bool:
         return True
+
+    def declared_indexes(self, path: str) -> list[IndexModel]:
+        indexes = super().declared_indexes(path)
+        if self.index:
+            indexes.append(IndexModel([(path, GEOSPHERE)]))
+        return indexes

@@ -1,0 +1,636 @@
+"""The document core without I/O: declaration, hydration, validation, change tracking.
+
+A loaded document keeps the raw SON the driver returned (``DocumentState.raw``) and converts a
+field only when it is first read (``DocumentState.values`` caches it). Saving compares what was
+read or assigned with the raw SON and sends only the difference, so keys the model does not
+know and fields a projection did not load are never touched. ``aiomotorengine.document.Document``
+adds querysets and persistence on top of :class:`CollectionDocument`.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from bson import ObjectId
+
+from aiomotorengine.base.fields import IMMUTABLE_DEFAULT_TYPES, MISSING, BaseField, ObjectIdField
+from aiomotorengine.base.registry import register_document
+from aiomotorengine.base.state import DocumentState, Projection
+from aiomotorengine.errors import FieldNotLoadedError, InvalidDocumentError, describe_value
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = [
+    "EMBEDDED",
+    "EMBEDDED_LIST",
+    "REFERENCE",
+    "REFERENCE_LIST",
+    "BaseDocument",
+    "CollectionDocument",
+    "DocumentMetaclass",
+    "EmbeddedDocument",
+    "ReferencePlanEntry",
+]
+
+# What a field holds, for reference loading (see ``BaseDocument.reference_plan``).
+REFERENCE, REFERENCE_LIST, EMBEDDED, EMBEDDED_LIST = range(4)
+ReferencePlanEntry = tuple[str, BaseField[Any], int, Any]
+
+
+def _is_computed_default(default: Any) -> bool:
+    """Whether a default must be made per instance (callables, mutable values)."""
+    return callable(default) or not (
+        default is None or isinstance(default, IMMUTABLE_DEFAULT_TYPES)
+    )
+
+
+class DocumentMetaclass(type):
+    """Collects the field descriptors once per class and precomputes the per-class plans."""
+
+    def __new__(
+        mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
+    ) -> DocumentMetaclass:
+        cls: Any = super().__new__(mcs, name, bases, namespace, **kwargs)
+        fields: dict[str, BaseField[Any]] = {}
+        for base in reversed(cls.__mro__[1:]):
+            fields.update(getattr(base, "_fields", {}))
+        for attribute, value in namespace.items():
+            if isinstance(value, BaseField):
+                fields[attribute] = value
+
+        by_db_field: dict[str, BaseField[Any]] = {}
+        for attribute, field in fields.items():
+            other = by_db_field.get(field.db_field)
+            if other is not None:
+                raise TypeError(
+                    f"{name}: fields {other.name!r} and {attribute!r} both use "
+                    f"db_field {field.db_field!r}"
+                )
+            by_db_field[field.db_field] = field
+
+        cls._fields = fields
+        cls._fields_by_db_field = by_db_field
+        cls._required_fields = tuple(f for f in fields.values() if f.required)
+        cls._save_hook_fields = tuple(f for f in fields.values() if f.has_save_hook)
+        cls._constant_defaults = {
+            attribute: field.default
+            for attribute, field in fields.items()
+            if not _is_computed_default(field.default)
+        }
+        cls._computed_defaults = tuple(
+            field for field in fields.values() if _is_computed_default(field.default)
+        )
+        cls._validation_plan = tuple(
+            (attribute, field)
+            for attribute, field in fields.items()
+            if field.required or field.revalidate_on_save
+        )
+        cls._nested_plan = tuple(
+            (attribute, field.db_field)
+            for attribute, field in fields.items()
+            if field.holds_documents
+        )
+        cls._son_plan = tuple(
+            (attribute, field.db_field, field, field.is_identity)
+            for attribute, field in fields.items()
+        )
+        cls._reference_plan = None  # built on first use: referenced classes may come later
+        cls._query_cache = {}
+        if "__collection__" not in namespace and cls._has_collection:
+            cls.__collection__ = name
+        alias = namespace.get("__alias__") or namespace.get("__connection__")
+        if alias is not None:
+            cls.__alias__ = alias
+        register_document(cls)
+        return cls  # type: ignore[no-any-return]
+
+
+class BaseDocument(metaclass=DocumentMetaclass):
+    """What documents and embedded documents share."""
+
+    __slots__ = ("_state",)
+
+    _fields: ClassVar[dict[str, BaseField[Any]]] = {}
+    _fields_by_db_field: ClassVar[dict[str, BaseField[Any]]] = {}
+    _required_fields: ClassVar[tuple[BaseField[Any], ...]] = ()
+    _save_hook_fields: ClassVar[tuple[BaseField[Any], ...]] = ()
+    _constant_defaults: ClassVar[dict[str, Any]] = {}
+    _computed_defaults: ClassVar[tuple[BaseField[Any], ...]] = ()
+    _validation_plan: ClassVar[tuple[tuple[str, BaseField[Any]], ...]] = ()
+    _nested_plan: ClassVar[tuple[tuple[str, str], ...]] = ()
+    _son_plan: ClassVar[tuple[tuple[str, str, BaseField[Any], bool], ...]] = ()
+    _reference_plan: ClassVar[tuple[ReferencePlanEntry, ...] | None] = None
+    _query_cache: ClassVar[dict[str, Any]] = {}
+    _has_collection: ClassVar[bool] = False
+
+    _state: DocumentState
+
+    def __init__(self, **kwargs: Any) -> None:
+        cls = type(self)
+        values = dict(cls._constant_defaults)
+        for defaulted in cls._computed_defaults:
+            if defaulted.name not in kwargs:
+                values[defaulted.name] = defaulted.get_default()
+        self._state = DocumentState(values)
+        fields = cls._fields
+        dynamic = None
+        for name, value in kwargs.items():
+            field = fields.get(name)
+            if field is None:
+                dynamic = dynamic or {}
+                dynamic[name] = value
+                continue
+            if value is not None and type(value) not in field.fast_types:
+                value = field.check(self, value)
+            values[name] = value
+        if dynamic:
+            for name, value in dynamic.items():
+                setattr(self, name, value)
+
+    @classmethod
+    def from_son(
+        cls,
+        son: dict[str, Any],
+        *,
+        projection: Projection | None = None,
+        alias: str | None = None,
+    ) -> Self:
+        """Wrap a raw document from MongoDB; fields convert when first read.
+
+        ``projection`` says what a query's ``only()``/``exclude()`` loaded (``None``: all).
+        """
+        return cls.hydrate([son], projection=projection, alias=alias)[0]
+
+    @classmethod
+    def hydrate(
+        cls,
+        sons: list[dict[str, Any]],
+        *,
+        projection: Projection | None = None,
+        alias: str | None = None,
+    ) -> list[Self]:
+        """``from_son`` for many raw documents: the hot path of every query. Costs two small
+        objects and a dict per document, and no Python call."""
+        new = cls.__new__
+        new_state = DocumentState.__new__
+        documents: list[Self] = []
+        append = documents.append
+        for son in sons:
+            document = new(cls)
+            state = new_state(DocumentState)
+            state.raw = son
+            state.values = {}
+            state.projection = projection
+            state.persisted = True
+            state.alias = alias
+            state.defaulted = state.deleted = state.saving = None
+            document._state = state
+            append(document)
+        return documents
+
+    def _load_field(self, field: BaseField[Any]) -> Any:
+        state = self._state
+        raw = state.raw.get(field.db_field, MISSING)
+        if raw is MISSING:
+            if not state.loads(field.name):
+                raise FieldNotLoadedError(
+                    f"{type(self).__name__}.{field.name} was not loaded by the query's "
+                    f"projection (only()/exclude()); query it to read it"
+                )
+            value = field.get_default() if state.persisted else None
+            if value is not None:
+                state.remember_default(field.name, field.to_son(value))
+        elif raw is None or field.is_identity:
+            value = raw
+        else:
+            value = field.from_son(raw)
+            if field.holds_documents and state.projection is not None:
+                _project_embedded(value, field.db_field, state.projection)
+        state.values[field.name] = value
+        return value
+
+    def _loaded_value(self, field: BaseField[Any]) -> Any:
+        """The field's value, converting it if needed; ``MISSING`` when the projection did
+        not load it."""
+        values = self._state.values
+        if field.name in values:
+            return values[field.name]
+        try:
+            return self._load_field(field)
+        except FieldNotLoadedError:
+            return MISSING
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached when normal lookup fails: keys the model does not declare, or a field
+        # whose descriptor raised an AttributeError subclass (not loaded): raise it again.
+        field = type(self)._fields.get(name)
+        if field is not None:
+            return field.__get__(self, type(self))
+        if not name.startswith("_"):
+            state = self._state
+            raw = state.raw
+            # A field's db_field (``n`` for ``name``) is the field's, never a dynamic attribute.
+            if (
+                name in raw
+                and name not in type(self)._fields_by_db_field
+                and name not in (state.deleted or ())
+            ):
+                value = copy.deepcopy(raw[name])
+                self.__dict__[name] = value
+                return value
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        """``del doc.field`` clears a field; ``del doc.key`` removes a key the model does not
+        declare. Either way the next save sends ``$unset``."""
+        if name in type(self)._fields:
+            self._state.values[name] = None
+            return
+        if name.startswith("_"):
+            object.__delattr__(self, name)
+            return
+        state = self._state
+        found = self.__dict__.pop(name, MISSING) is not MISSING
+        if name in state.raw and name not in type(self)._fields_by_db_field:
+            if state.deleted is None:
+                state.deleted = set()
+            state.deleted.add(name)
+            found = True
+        if not found:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _dynamic_items(self) -> list[tuple[str, Any]]:
+        """Attributes assigned or read that the model does not declare."""
+        attributes = self.__dict__
+        if not attributes:  # the common case: no attribute beyond the declared fields
+            return []
+        return [(name, value) for name, value in attributes.items() if not name.startswith("_")]
+
+    # --- validation ----------------------------------------------------------------------
+    def validate(self) -> bool:
+        """Validate every field; raise ``InvalidDocumentError`` naming model, field and value."""
+        self._validate(all_fields=True)
+        return True
+
+    def _validate(self, *, all_fields: bool) -> None:
+        # Values were checked when assigned (or come from the database); only those that can
+        # change in place (lists, dicts, embedded documents) are checked again here.
+        state = self._state
+        values = state.values
+        check_missing = all_fields and not state.persisted
+        for name, field in self._validation_plan:
+            if name in values:
+                value = values[name]
+            elif check_missing:
+                value = None
+            else:
+                continue  # never read nor assigned: the stored value is not ours to judge
+            if field.required and (value is None or field.is_empty(value)):
+                raise InvalidDocumentError(
+                    f"{type(self).__name__}.{name} is required",
+                    model=type(self).__name__,
+                    field=name,
+                    value=value,
+                )
+            if value is not None and field.revalidate_on_save:
+                values[name] = field.check(self, value)
+        if self.__dict__:
+            self._check_dynamic_names()
+
+    def _check_dynamic_names(self) -> None:
+        """Refuse attribute names that MongoDB would read as something else: a path (``.``),
+        an operator (``$``), or the stored key (``db_field``) of a declared field."""
+        for name, value in self._dynamic_items():
+            if "." in name or name.startswith("$"):
+                reason = "'.' separates the parts of a path and '$' starts an operator"
+            elif name in self._fields_by_db_field:
+                reason = f"it is the stored key of field {self._fields_by_db_field[name].name!r}"
+            else:
+                continue
+            model = type(self).__name__
+            raise InvalidDocumentError(
+                f"{model}: attribute {name!r} (value {describe_value(value)}) cannot be stored: "
+                f"{reason}",
+                model=model,
+                field=name,
+                value=value,
+            )
+
+    # --- SON -----------------------------------------------------------------------------
+    def to_son(self) -> dict[str, Any]:
+        """The whole document as BSON-ready SON (stored keys unknown to the model included)."""
+        state = self._state
+        values = state.values
+        son: dict[str, Any] = {}
+        raw = state.raw
+        for name, db_field, field, identity in self._son_plan:
+            value = values.get(name, MISSING)
+            if value is MISSING:
+                if db_field in raw:
+                    son[db_field] = raw[db_field]
+            elif value is not None:
+                son[db_field] = value if identity else field.to_son(value)
+        if raw:
+            deleted = state.deleted or ()
+            for key, value in raw.items():
+                if key not in son and key not in self._fields_by_db_field and key not in deleted:
+                    son[key] = value
+        for name, value in self._dynamic_items():
+            son[name] = copy.deepcopy(value)
+        return son
+
+    def _delta(self, prefix: str, sets: dict[str, Any], unsets: dict[str, Any]) -> None:
+        """Collect ``$set``/``$unset`` entries for what differs from the stored SON."""
+        state = self._state
+        raw = state.raw
+        fields = self._fields
+        for name, value in state.values.items():
+            field = fields[name]
+            key = field.db_field
+            stored = raw.get(key, MISSING)
+            if value is None:
+                if stored is not MISSING:
+                    if stored is not None:  # a stored null stays as is
+                        unsets[prefix + key] = ""
+                elif not state.loads(name):
+                    # Cleared without being loaded (projection): the stored value is unknown.
+                    unsets[prefix + key] = ""
+                continue
+            if isinstance(value, BaseDocument) and value._state.raw is stored:
+                # The embedded document was loaded from there: send its changes as paths.
+                value._delta(f"{prefix}{key}.", sets, unsets)
+                continue
+            son = field.to_son(value)
+            if stored is MISSING:
+                defaulted = state.defaulted
+                if defaulted is None or defaulted.get(name, MISSING) != son:
+                    sets[prefix + key] = son
+            elif son != stored or type(son) is not type(stored):
+                sets[prefix + key] = son
+        for name, value in self._dynamic_items():
+            stored = raw.get(name, MISSING)
+            if stored is MISSING or value != stored:
+                sets[prefix + name] = copy.deepcopy(value)
+        for name in state.deleted or ():
+            if name in raw and name not in self.__dict__:  # not assigned again since
+                unsets[prefix + name] = ""
+
+    def _mark_saved(self, son: dict[str, Any]) -> None:
+        """Make ``son`` the stored state (after a successful write)."""
+        state = self._state
+        state.raw = son
+        state.persisted = True
+        state.deleted = None  # the removed keys are gone from the stored SON too
+        values = state.values
+        for name, key in self._nested_plan:  # link embedded documents to their stored SON
+            value = values.get(name)
+            stored = son.get(key)
+            if isinstance(value, BaseDocument):
+                if isinstance(stored, dict):
+                    value._mark_saved(stored)
+            elif isinstance(value, list) and isinstance(stored, list):
+                for item, item_son in zip(value, stored, strict=False):
+                    if isinstance(item, BaseDocument) and isinstance(item_son, dict):
+                        item._mark_saved(item_son)
+
+    def _apply_save_hooks(self, creating: bool) -> bool:
+        """Run ``on_save``/auto-now hooks, here and in embedded documents that are new or
+        changed; returns whether any value changed."""
+        changed = self._apply_own_save_hooks(creating)
+        values = self._state.values
+        for name, _ in self._nested_plan:
+            value = values.get(name)
+            items = value if isinstance(value, list) else (value,)
+            for item in items:
+                if (
+                    isinstance(item, BaseDocument)
+                    and (item._save_hook_fields or item._nested_plan)  # anything to run at all
+                    and item._needs_save_hooks(creating)
+                ):
+                    changed = (
+                        item._apply_save_hooks(creating or not item._state.persisted) or changed
+                    )
+        return changed
+
+    def _needs_save_hooks(self, creating: bool) -> bool:
+        if creating or not self._state.persisted:
+            return True
+        sets: dict[str, Any] = {}
+        unsets: dict[str, Any] = {}
+        self._delta("", sets, unsets)
+        return bool(sets or unsets)
+
+    def _apply_own_save_hooks(self, creating: bool) -> bool:
+        changed = False
+        values = self._state.values
+        for field in self._save_hook_fields:
+            current = values.get(field.name, MISSING)
+            if current is MISSING:
+                try:
+                    current = getattr(self, field.name)
+                except FieldNotLoadedError:  # not loaded by the projection: only a new value
+                    value = field.value_on_save(self, None, creating)
+                    if value is not None:
+                        values[field.name] = field.check(self, value)
+                        changed = True
+                    continue
+            value = field.value_on_save(self, current, creating)
+            if value is not current:
+                values[field.name] = None if value is None else field.check(self, value)
+                changed = True
+        return changed
+
+    # --- references ----------------------------------------------------------------------
+    @classmethod
+    def reference_plan(cls) -> tuple[ReferencePlanEntry, ...]:
+        """The fields that can hold references (directly, in lists, or in embedded
+        documents): ``(name, field, kind, referenced class)``, built once per class."""
+        plan = cls._reference_plan
+        if plan is None:
+            entries: list[ReferencePlanEntry] = []
+            for name, field in cls._fields.items():
+                item = field.element_field()
+                in_list = item is not field
+                referenced = item.referenced_document()
+                if referenced is not None:
+                    entries.append(
+                        (name, field, REFERENCE_LIST if in_list else REFERENCE, referenced)
+                    )
+                elif item.holds_documents:
+                    entries.append((name, field, EMBEDDED_LIST if in_list else EMBEDDED, None))
+            plan = tuple(entries)
+            cls._reference_plan = plan
+        return plan
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+
+def _project_embedded(value: Any, db_field: str, projection: Projection) -> None:
+    """Tell embedded documents loaded under a sub-field projection what they hold, so reading
+    a sub-field the projection left out raises ``FieldNotLoadedError`` instead of giving
+    ``None``."""
+    for document in value if isinstance(value, list) else (value,):
+        if isinstance(document, BaseDocument):
+            inner = projection.inside(db_field, document._fields_by_db_field)
+            if inner is None:
+                return  # the whole value was loaded
+            document._state.projection = inner
+
+
+class CollectionDocument(BaseDocument):
+    """A document stored in its own collection, with an ``_id``: the I/O-free base of
+    :class:`aiomotorengine.Document`, and what the persistence layer works with."""
+
+    __collection__: ClassVar[str]
+    __alias__: ClassVar[str | None] = None
+    __lazy__: ClassVar[bool] = True
+    _has_collection: ClassVar[bool] = True
+
+    _id = ObjectIdField(db_field="_id")
+
+    @property
+    def id(self) -> Any:
+        """The document's ``_id`` (``None`` until it is inserted)."""
+        return self._id
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if type(self) is not type(other):
+            return NotImplemented
+        mine = self._id
+        return mine is not None and mine == other._id
+
+    def __hash__(self) -> int:
+        identifier = self._id
+        return hash(identifier) if identifier is not None else id(self)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} _id={self._id!r}>"
+
+    # --- persistence protocol: what the queryset layer calls around its writes -----------
+    def _bind(self, alias: str) -> None:
+        """Run this document's next writes on connection ``alias``."""
+        self._state.alias = alias
+
+    def _insert_son(self, *, assign_id: bool = False) -> dict[str, Any]:
+        """Run insert hooks, validate, and return the SON to insert (nothing is sent). With
+        ``assign_id``, a missing ``_id`` is generated now and kept on the document."""
+        self._apply_save_hooks(creating=True)
+        self._validate(all_fields=True)
+        son = self.to_son()
+        if assign_id and son.get("_id") is None:
+            son["_id"] = self._state.values["_id"] = ObjectId()
+        return son
+
+    def _inserted(self, son: dict[str, Any], alias: str) -> None:
+        """``son`` (with its ``_id``) was inserted on connection ``alias``."""
+        state = self._state
+        state.values["_id"] = son["_id"]
+        state.alias = alias
+        self._mark_saved(son)
+
+    def _changes(self) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """Run update hooks, validate, and return ``($set, $unset)`` for what changed since
+        the document was loaded or saved; ``None`` when nothing did. Refuses a change of
+        ``_id`` and a whole ``$set`` of a value the projection loaded only in part."""
+        # Validate first: values changed in place (a dict appended to a list of embedded
+        # documents, a wrong item type) must fail as InvalidDocumentError, not in to_son.
+        self._validate(all_fields=False)
+        sets: dict[str, Any] = {}
+        unsets: dict[str, Any] = {}
+        self._delta("", sets, unsets)
+        if not sets and not unsets:
+            return None
+        if self._apply_save_hooks(creating=False):
+            sets.clear()
+            unsets.clear()
+            self._delta("", sets, unsets)
+        if "_id" in sets or "_id" in unsets:
+            raise self._id_changed()
+        projection = self._state.projection
+        if projection is not None:
+            self._refuse_partial_overwrites(sets, projection)
+        return sets, unsets
+
+    def _updated(self, sets: dict[str, Any], unsets: dict[str, Any], alias: str) -> None:
+        """The ``$set``/``$unset`` from :meth:`_changes` was applied on connection ``alias``."""
+        state = self._state
+        state.apply_update(sets, unsets)
+        state.alias = alias
+        self._mark_saved(state.raw)
+
+    def _reloaded(self, son: dict[str, Any], alias: str) -> None:
+        """Replace every local change with ``son``, just read from connection ``alias``."""
+        attributes = self.__dict__
+        for name in [name for name in attributes if not name.startswith("_")]:
+            del attributes[name]
+        self._state.reset(son, alias)
+
+    def _stored_id(self) -> Any:
+        """The ``_id`` in the database (an ``_id`` assigned to a saved document is not it:
+        it never selects another document)."""
+        return self._state.stored_id()
+
+    def _id_changed(self) -> InvalidDocumentError:
+        model = type(self).__name__
+        return InvalidDocumentError(
+            f"{model}._id: cannot change the _id of a saved document (stored "
+            f"{self._stored_id()!r}, now {describe_value(self._id)}): MongoDB's _id is "
+            f"immutable; insert a new document instead. Nothing was written",
+            model=model,
+            field="_id",
+            value=self._id,
+        )
+
+    def _refuse_partial_overwrites(self, sets: dict[str, Any], projection: Projection) -> None:
+        """A projection of sub-fields (``only("comments__text")``, ``exclude("address__zip")``)
+        loads parts of a value; ``$set`` of the whole value would drop the parts not loaded."""
+        for key in sets:
+            path = projection.partial_path_under(key)
+            if path is None or self._is_new_value(key):
+                continue
+            field = self._fields_by_db_field.get(key.split(".", 1)[0])
+            name = field.name if field is not None else key
+            model = type(self).__name__
+            raise InvalidDocumentError(
+                f"{model}.{name}: loaded partially by the query's projection ({path!r}); "
+                f"saving it whole would drop what was not loaded. Query it whole to change "
+                f"it. Nothing was written",
+                model=model,
+                field=name,
+                value=sets[key],
+            )
+
+    def _is_new_value(self, key: str) -> bool:
+        """Whether the top-level value at ``key`` is embedded documents assigned anew (none of
+        them loaded). Other values (dicts, lists) may have been changed in place: never new."""
+        field = self._fields_by_db_field.get(key)
+        if field is None or not field.holds_documents:
+            return False
+        state = self._state
+        value = state.values.get(field.name)
+        stored = state.raw.get(key)
+        items = value if isinstance(value, list) else [value]
+        loaded_items = stored if isinstance(stored, list) else [stored]
+        return not any(
+            isinstance(item, BaseDocument) and any(item._state.raw is son for son in loaded_items)
+            for item in items
+        )
+
+
+class EmbeddedDocument(BaseDocument):
+    """A document stored inside another one (no collection, no ``_id``)."""
+
+    def __eq__(self, other: object) -> bool:
+        if type(self) is not type(other):
+            return NotImplemented
+        return self.to_son() == other.to_son()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.to_son()!r}>"

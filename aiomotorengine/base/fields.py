@@ -1,0 +1,343 @@
+"""``BaseField``, the descriptor every field derives from, and ``ObjectIdField`` (every
+document's ``_id``): what the document core needs of fields, below the concrete fields."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import decimal
+import re
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from bson.regex import Regex
+from pymongo import ASCENDING, IndexModel
+
+from aiomotorengine.errors import InvalidDocumentError, InvalidQueryError, describe_value
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["IMMUTABLE_DEFAULT_TYPES", "MISSING", "BaseField", "ObjectIdField", "coerce_object_id"]
+
+T = TypeVar("T")
+
+
+class _Missing:
+    """Marks "no value": a key absent from a document, as opposed to ``None``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+_CONTAINERS = (dict, list)
+
+#: Default values that can be shared between instances as they are (any other is copied).
+IMMUTABLE_DEFAULT_TYPES: tuple[type, ...] = (
+    str,
+    int,
+    float,
+    bool,
+    bytes,
+    decimal.Decimal,
+    datetime.datetime,
+    datetime.date,
+    uuid.UUID,
+    ObjectId,
+    frozenset,
+)
+
+
+class BaseField(Generic[T]):
+    """Base of all fields. Subclass it for a custom field and override ``is_empty``,
+    ``validate``, ``to_son``, ``from_son`` (and ``to_query`` for filters)::
+
+        class UpperField(StringField):
+            def to_son(self, value):
+                return None if value is None else value.upper()
+
+    Arguments: ``db_field`` (the key in MongoDB, default the attribute name), ``default`` (a
+    value or a callable; mutable values are copied per instance), ``required`` (``is_empty``
+    values fail validation), ``on_save`` (``lambda doc, creating: value``, called right before
+    sending; its result becomes the field's value), ``unique`` and ``sparse`` (index options).
+    """
+
+    #: Expected Python types, used by the default ``validate`` and by error messages.
+    python_types: ClassVar[tuple[type, ...]] = (object,)
+    #: True when ``from_son``/``to_son`` return the value unchanged (lets callers skip calls).
+    is_identity: ClassVar[bool] = False
+    #: False when values are immutable once checked, so ``save()`` need not check them again
+    #: (mutable values such as lists can change in place after assignment).
+    revalidate_on_save: ClassVar[bool] = True
+    #: True when values may be (or contain) documents: embedded documents, lists of them.
+    holds_documents: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        db_field: str | None = None,
+        default: Any = None,
+        required: bool = False,
+        on_save: Callable[[Any, bool], Any] | None = None,
+        unique: bool | None = None,
+        sparse: bool = False,
+    ) -> None:
+        self.db_field: str = db_field or ""
+        self.name: str = ""
+        self.default = default
+        self.required = required
+        self.on_save = on_save
+        self.unique = bool(unique)
+        self.sparse = sparse
+        self.owner_name = ""
+        self.owner_module = ""
+        #: Exact types whose values are valid as they are (no coercion, no check): the fast path
+        #: of assignment. Fields with bounds or coercions leave it empty.
+        self.fast_types: tuple[type, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = vars(cls)
+        # A subclass that converts values itself is no identity, whatever its base says.
+        if "is_identity" not in own and ("to_son" in own or "from_son" in own):
+            cls.is_identity = False
+        # A user subclass that checks values itself must never take the unchecked fast path.
+        if not cls.__module__.startswith("aiomotorengine.") and any(
+            name in own for name in ("coerce", "validate", "check")
+        ):
+            cls._custom_checks = True
+
+    #: True for user subclasses overriding ``coerce``/``validate``/``check`` (no fast path).
+    _custom_checks: ClassVar[bool] = False
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        if self._custom_checks:
+            self.fast_types = ()
+        self.name = name
+        self.db_field = self.db_field or name
+        self.owner_name = owner.__name__
+        self.owner_module = owner.__module__
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.owner_name}.{self.name}>"
+
+    # --- descriptor protocol -------------------------------------------------------------
+    @overload
+    def __get__(self, instance: None, owner: type) -> Self: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type) -> T | None: ...
+
+    def __get__(self, instance: object | None, owner: type) -> Self | T | None:
+        if instance is None:
+            return self
+        # .get rather than try/except: a miss (first read after a load) is the common case.
+        state = instance._state  # type: ignore[attr-defined]
+        values = state.values
+        value = values.get(self.name, MISSING)
+        if value is not MISSING:
+            return value  # type: ignore[no-any-return]
+        if self.is_identity:  # the stored value is the value: no conversion, no extra call
+            value = state.raw.get(self.db_field, MISSING)
+            if value is not MISSING:
+                values[self.name] = value
+                return value  # type: ignore[no-any-return]
+        return instance._load_field(self)  # type: ignore[attr-defined, no-any-return]
+
+    def __set__(self, instance: Any, value: T | None) -> None:
+        if value is not None and type(value) not in self.fast_types:
+            value = self.check(instance, value)
+        instance._state.values[self.name] = value
+
+    # --- validation ----------------------------------------------------------------------
+    def coerce(self, value: Any) -> Any:
+        """Turn an accepted input form into the field's Python type (e.g. ``str`` -> ``UUID``)."""
+        return value
+
+    def validate(self, value: Any) -> bool:
+        """Whether ``value`` is acceptable (``None`` always is; ``required`` is checked apart)."""
+        return value is None or isinstance(value, self.python_types)
+
+    def describe(self) -> str:
+        """What the field expects, for error messages."""
+        return " or ".join(t.__name__ for t in self.python_types)
+
+    def is_empty(self, value: Any) -> bool:
+        """Whether ``value`` counts as no value for ``required``."""
+        return value is None
+
+    def check(self, instance: Any, value: Any) -> Any:
+        """Coerce and validate a non-``None`` value, raising ``InvalidDocumentError`` naming
+        the model, the field and the value."""
+        value, valid = self._coerce_and_validate(value)
+        if not valid:
+            raise self.invalid(instance, value)
+        return value
+
+    def _coerce_and_validate(self, value: Any) -> tuple[Any, bool]:
+        try:
+            value = self.coerce(value)
+            return value, self.validate(value)
+        except (TypeError, ValueError, ArithmeticError):
+            return value, False
+
+    def invalid(self, instance: Any, value: Any, reason: str | None = None) -> InvalidDocumentError:
+        model = _model_name(instance, self)
+        reason = reason or f"expected {self.describe()}"
+        return InvalidDocumentError(
+            f"{model}.{self.name}: invalid value {self.safe_repr(value)} ({reason})",
+            model=model,
+            field=self.name,
+            value=value,
+        )
+
+    def safe_repr(self, value: Any) -> str:
+        """How a value of this field may appear in a message (secrets override this)."""
+        return describe_value(value)
+
+    def get_default(self) -> Any:
+        default = self.default
+        if callable(default):
+            return default()
+        if default is None or isinstance(default, IMMUTABLE_DEFAULT_TYPES):
+            return default
+        # Lists, dicts, embedded documents...: a copy per instance, nested values included.
+        return copy.deepcopy(default)
+
+    # --- conversion ----------------------------------------------------------------------
+    def to_son(self, value: Any) -> Any:
+        """The BSON-ready form of a (valid) Python value."""
+        # A container is copied: shared with the stored SON, an in-place change would go unseen.
+        return copy.deepcopy(value) if type(value) in _CONTAINERS else value
+
+    def from_son(self, value: Any) -> Any:
+        """The Python value of a stored BSON value; must not share mutable state with it."""
+        return copy.deepcopy(value) if type(value) in _CONTAINERS else value
+
+    def to_query(self, value: Any) -> Any:
+        """The BSON form of a filter value: converted by this field, never an operator.
+
+        The value must be of the field's type; value constraints (bounds, lengths, formats)
+        do not apply: ``age__gt=-1`` is a fine filter on ``IntField(min_value=0)``.
+        """
+        if type(value) in self.fast_types and self.is_identity:
+            return value
+        if isinstance(value, (re.Pattern, Regex)):  # would match as a pattern, not a value
+            raise InvalidQueryError(
+                f"{self.owner_name}.{self.name}: a pattern is not a filter value; use "
+                f"{self.name}__regex=... for a regular expression"
+            )
+        if isinstance(value, (dict, list, tuple, set)) and not self.accepts_container(value):
+            raise InvalidQueryError(
+                f"{self.owner_name}.{self.name}: a filter value must be {self.describe()}, "
+                f"got {type(value).__name__} {describe_value(value)}"
+            )
+        if value is None:
+            return None
+        try:
+            value = self.coerce(value)
+            valid = isinstance(value, self.python_types) and (
+                type(value) is not bool or bool in self.python_types
+            )
+        except (TypeError, ValueError, ArithmeticError):
+            valid = False
+        if not valid:
+            raise InvalidQueryError(
+                f"{self.owner_name}.{self.name}: cannot filter on {self.safe_repr(value)} "
+                f"(expected {self.describe()})"
+            )
+        return self.to_son(value)
+
+    def accepts_container(self, value: Any) -> bool:
+        """Whether a dict/list value is a legitimate filter value for this field."""
+        return False
+
+    # --- save hooks ----------------------------------------------------------------------
+    @property
+    def has_save_hook(self) -> bool:
+        return self.on_save is not None
+
+    def value_on_save(self, document: Any, value: Any, creating: bool) -> Any:
+        """The value to send when the document is saved (``on_save`` by default)."""
+        if self.on_save is not None:
+            return self.on_save(document, creating)
+        return value
+
+    # --- capabilities: what other layers may do with this field -------------------------
+    #: True when values may be (or contain) references to other documents.
+    holds_references: ClassVar[bool] = False
+    #: True when the field takes list updates (``push``, ``pull``, ``add_to_set``...).
+    takes_list_updates: ClassVar[bool] = False
+    #: True when any key may follow the field in a filter path (``meta__any__key``).
+    schemaless: ClassVar[bool] = False
+    #: True when geo operators (``near``, ``geo_within``...) apply to the field.
+    geo_queries: ClassVar[bool] = False
+
+    def element_field(self) -> BaseField[Any]:
+        """The field describing one element: a list's item field, else the field itself."""
+        return self
+
+    def embedded_document(self) -> Any:
+        """The embedded document class this field holds (``None`` for other fields)."""
+        return None
+
+    def referenced_document(self) -> Any:
+        """The document class this field references (``None`` for other fields)."""
+        return None
+
+    def sub_fields(self) -> dict[str, BaseField[Any]] | None:
+        """The fields reachable with ``field__sub`` (embedded documents, also in lists)."""
+        embedded = self.element_field().embedded_document()
+        return None if embedded is None else embedded._fields
+
+    def check_loaded(self, instance: object, value: Any) -> None:
+        """Raise when ``value`` is a placeholder that must be loaded before it is read."""
+
+    def declared_indexes(self, path: str) -> list[IndexModel]:
+        """The indexes this field's options declare, stored at ``path``."""
+        if not (self.unique or self.sparse):
+            return []
+        options: dict[str, Any] = {}
+        if self.unique:
+            options["unique"] = True
+        if self.sparse:
+            options["sparse"] = True
+        return [IndexModel([(path, ASCENDING)], **options)]
+
+
+def _model_name(instance: Any, field: BaseField[Any]) -> str:
+    if instance is None:
+        return field.owner_name
+    return type(instance).__name__
+
+
+class ObjectIdField(BaseField[ObjectId]):
+    """A BSON ``ObjectId`` (its 24-character hex string is accepted)."""
+
+    python_types = (ObjectId,)
+    is_identity = True
+    revalidate_on_save = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fast_types = (ObjectId,)
+
+    def coerce(self, value: Any) -> Any:
+        return coerce_object_id(value)
+
+
+def coerce_object_id(value: Any) -> Any:
+    """An ``ObjectId`` for its 24-character hex string (``ValueError`` if malformed); any
+    other value unchanged."""
+    if isinstance(value, str):
+        try:
+            return ObjectId(value)
+        except InvalidId as error:
+            raise ValueError(str(error)) from None
+    return value

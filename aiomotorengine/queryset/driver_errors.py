@@ -1,0 +1,78 @@
+"""The one place that translates driver errors a caller can act on: duplicate keys (server
+code 11000) become ``UniqueKeyViolationError`` naming the model, the fields and the values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
+
+from aiomotorengine.base.document import BaseDocument
+from aiomotorengine.base.fields import BaseField
+from aiomotorengine.errors import UniqueKeyViolationError, describe_value
+
+__all__ = ["is_duplicate_key", "unique_key_violation"]
+
+_DUPLICATE_KEY = 11000
+
+
+def is_duplicate_key(error: PyMongoError) -> bool:
+    """Whether ``error`` (a single or bulk write error) reports a duplicate key."""
+    if isinstance(error, DuplicateKeyError):
+        return True
+    if isinstance(error, BulkWriteError):
+        write_errors = (error.details or {}).get("writeErrors") or []
+        return any(entry.get("code") == _DUPLICATE_KEY for entry in write_errors)
+    return False
+
+
+def unique_key_violation(
+    document: type[BaseDocument], error: DuplicateKeyError | BulkWriteError
+) -> UniqueKeyViolationError:
+    """``UniqueKeyViolationError`` naming the model and fields (attribute names, dotted into
+    embedded documents), from the server's structured error (``keyPattern``/``keyValue``),
+    never from its message text."""
+    details: Mapping[str, Any] = error.details or {}
+    if isinstance(error, BulkWriteError):
+        write_errors = details.get("writeErrors") or [{}]
+        details = next(
+            (entry for entry in write_errors if entry.get("code") == _DUPLICATE_KEY),
+            write_errors[0],
+        )
+    key_pattern = details.get("keyPattern") or {}
+    key_value = details.get("keyValue") or {}
+    fields = tuple(_attribute_path(document, key)[0] for key in (key_pattern or key_value))
+    shown = []
+    for key, value in key_value.items():
+        name, field = _attribute_path(document, key)
+        shown.append(f"{name}={field.safe_repr(value) if field else describe_value(value)}")
+    what = f" ({', '.join(shown)})" if shown else ""
+    names = ", ".join(fields) or "a unique index"
+    return UniqueKeyViolationError(
+        f"{document.__name__}: another document already has this value for {names}{what}",
+        model=document.__name__,
+        fields=fields,
+        key_value=dict(key_value),
+    )
+
+
+def _attribute_path(
+    document: type[BaseDocument], db_path: str
+) -> tuple[str, BaseField[Any] | None]:
+    """``"address.c"`` -> ``("address.code", field)``; unknown parts are kept as they are."""
+    names: list[str] = []
+    by_db_field: Mapping[str, BaseField[Any]] | None = document._fields_by_db_field
+    field: BaseField[Any] | None = None
+    for part in db_path.split("."):
+        field = by_db_field.get(part) if by_db_field is not None else None
+        if field is None:
+            names.append(part)
+            by_db_field = None
+            continue
+        names.append(field.name)
+        sub_fields = field.sub_fields()
+        by_db_field = (
+            {sub.db_field: sub for sub in sub_fields.values()} if sub_fields is not None else None
+        )
+    return ".".join(names), field

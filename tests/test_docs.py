@@ -28,7 +28,9 @@ import pytest
 from pymongo import AsyncMongoClient
 
 import aiomotorengine.base.registry as document_registry
-import aiomotorengine.connection as connection
+import aiomotorengine.connection.database as connection_database
+import aiomotorengine.connection.registry as connection_registry
+from aiomotorengine.connection import disconnect_all
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -79,7 +81,7 @@ def _compile(block: Block, uri: str) -> Any:
     )
 
 
-class _FileSettings(connection._Settings):
+class _FileSettings(connection_database._Settings):
     """Connection settings whose database name carries the file's unique suffix."""
 
     suffix = ""
@@ -117,7 +119,7 @@ def _run_file(path: Path, uri: str, suffix: str) -> None:
 
 
 async def _clean_up(uri: str, suffix: str) -> None:
-    await connection.disconnect_all()
+    await disconnect_all()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri)
     try:
         for name in await client.list_database_names():
@@ -133,7 +135,8 @@ def test_examples_run(path: Path, mongodb_uri: str, monkeypatch: pytest.MonkeyPa
     assert python_blocks(path), f"{path.relative_to(ROOT)} has no runnable python block"
     suffix = f"_docs_{uuid.uuid4().hex[:8]}"
     settings = type("_Settings", (_FileSettings,), {"suffix": suffix})
-    monkeypatch.setattr(connection, "_Settings", settings)
+    # connect() looks the settings class up in the registry module when called.
+    monkeypatch.setattr(connection_registry, "_Settings", settings)
     # Classes the examples define must not replace the suite's in the by-name registry.
     registry = dict(document_registry._classes)
     try:

@@ -279,9 +279,9 @@ async def test_disconnect_closes_the_client_and_forgets_the_alias(
     with pytest.raises(ConnectionError, match="'gone'"):
         get_connection("gone")
     # The close runs in the background; wait for it, then the old client is unusable.
-    from aiomotorengine import connection as connection_module
+    from aiomotorengine.connection import database as connection_database
 
-    await asyncio.gather(*connection_module._closing)
+    await asyncio.gather(*connection_database._closing)
     with pytest.raises(InvalidOperation):
         await client.admin.command("ping")
     disconnect("never_registered")  # an unknown alias is a no-op

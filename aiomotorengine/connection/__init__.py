@@ -1,0 +1,50 @@
+"""Named connections: one long-lived ``AsyncMongoClient`` per alias.
+
+``connect()`` only records settings; the client is built on first use inside the running event
+loop and rebuilt when the loop changes (a client is never shared across loops). Which alias a
+query uses is decided by :func:`resolve_alias`: an explicit ``alias=``/``using()``, then a
+:class:`ContextQuery`-style switch for the model, the model's own ``__alias__``/``__connection__``,
+a task-wide :func:`switch_connection`, and finally the default alias.
+
+The work is done in :mod:`~aiomotorengine.connection.registry` (aliases, default, switches),
+:mod:`~aiomotorengine.connection.database` (the handle and its client) and
+:mod:`~aiomotorengine.connection.redaction` (secrets kept out of reprs and messages).
+"""
+
+from aiomotorengine.connection.database import Database
+from aiomotorengine.connection.redaction import redact
+from aiomotorengine.connection.registry import (
+    DEFAULT_ALIAS,
+    ContextQuery,
+    connect,
+    declared_alias,
+    disconnect,
+    disconnect_all,
+    get_connection,
+    get_default_alias,
+    register_connection,
+    registered_aliases,
+    resolve_alias,
+    set_default_connection,
+    switch_connection,
+    unregister_connection,
+)
+
+__all__ = [
+    "DEFAULT_ALIAS",
+    "ContextQuery",
+    "Database",
+    "connect",
+    "declared_alias",
+    "disconnect",
+    "disconnect_all",
+    "get_connection",
+    "get_default_alias",
+    "redact",
+    "register_connection",
+    "registered_aliases",
+    "resolve_alias",
+    "set_default_connection",
+    "switch_connection",
+    "unregister_connection",
+]

@@ -45,6 +45,8 @@ class InvalidDocumentError(AioMotorEngineError, ValueError):
     """A document or a field value failed validation; nothing was written.
 
     ``model``, ``field`` and ``value`` say what failed (``value`` is ``None`` for secrets).
+    ``errors`` maps the path of every invalid field (``"age"``, ``"address.zip"``) to its
+    message: a document with three bad fields reports all three at once.
     """
 
     def __init__(
@@ -54,11 +56,42 @@ class InvalidDocumentError(AioMotorEngineError, ValueError):
         model: str | None = None,
         field: str | None = None,
         value: Any = None,
+        errors: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.model = model
         self.field = field
         self.value = value
+        self.errors: dict[str, str] = (
+            errors if errors is not None else ({field: message} if field is not None else {})
+        )
+
+    @classmethod
+    def combine(cls, model: str, failures: list[InvalidDocumentError]) -> InvalidDocumentError:
+        """One error for every failure of one document (the first names ``field``/``value``)."""
+        if len(failures) == 1:
+            return failures[0]
+        errors: dict[str, str] = {}
+        for failure in failures:
+            errors.update(failure.errors)
+        first = failures[0]
+        return cls(
+            f"{model}: {len(errors)} invalid fields: " + "; ".join(errors.values()),
+            model=model,
+            field=first.field,
+            value=first.value,
+            errors=errors,
+        )
+
+    def nested(self, model: str, field: str) -> InvalidDocumentError:
+        """This error of an embedded document, as an error of ``model.field`` that holds it."""
+        return InvalidDocumentError(
+            f"{model}.{field}: {self}",
+            model=model,
+            field=field,
+            value=self.value,
+            errors={f"{field}.{path}": message for path, message in self.errors.items()},
+        )
 
 
 class IndexDeclarationError(AioMotorEngineError, TypeError):

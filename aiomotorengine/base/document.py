@@ -56,9 +56,11 @@ class DocumentMetaclass(type):
         fields: dict[str, BaseField[Any]] = {}
         for base in reversed(cls.__mro__[1:]):
             fields.update(getattr(base, "_fields", {}))
+        strict = bool(getattr(cls, "__strict__", False))
         for attribute, value in namespace.items():
             if isinstance(value, BaseField):
                 fields[attribute] = value
+                value.inherit_strict(strict)
 
         by_db_field: dict[str, BaseField[Any]] = {}
         for attribute, field in fields.items():
@@ -124,6 +126,9 @@ class BaseDocument(metaclass=DocumentMetaclass):
     _reference_plan: ClassVar[tuple[ReferencePlanEntry, ...] | None] = None
     _query_cache: ClassVar[dict[str, Any]] = {}
     _has_collection: ClassVar[bool] = False
+    #: ``True`` makes every field of the model ``strict`` unless it says otherwise: values of
+    #: other types are refused instead of converted (``"30"`` for an ``IntField``).
+    __strict__: ClassVar[bool] = False
 
     _state: DocumentState
 
@@ -136,6 +141,7 @@ class BaseDocument(metaclass=DocumentMetaclass):
         self._state = DocumentState(values)
         fields = cls._fields
         dynamic = None
+        failures = None
         for name, value in kwargs.items():
             field = fields.get(name)
             if field is None:
@@ -143,8 +149,15 @@ class BaseDocument(metaclass=DocumentMetaclass):
                 dynamic[name] = value
                 continue
             if value is not None and type(value) not in field.fast_types:
-                value = field.check(self, value)
+                try:
+                    value = field.check(self, value)
+                except InvalidDocumentError as error:  # every bad field is reported at once
+                    failures = failures or []
+                    failures.append(error)
+                    continue
             values[name] = value
+        if failures:
+            raise InvalidDocumentError.combine(cls.__name__, failures)
         if dynamic:
             for name, value in dynamic.items():
                 setattr(self, name, value)
@@ -280,6 +293,8 @@ class BaseDocument(metaclass=DocumentMetaclass):
         state = self._state
         values = state.values
         check_missing = all_fields and not state.persisted
+        model = type(self).__name__
+        failures: list[InvalidDocumentError] = []
         for name, field in self._validation_plan:
             if name in values:
                 value = values[name]
@@ -288,20 +303,26 @@ class BaseDocument(metaclass=DocumentMetaclass):
             else:
                 continue  # never read nor assigned: the stored value is not ours to judge
             if field.required and (value is None or field.is_empty(value)):
-                raise InvalidDocumentError(
-                    f"{type(self).__name__}.{name} is required",
-                    model=type(self).__name__,
-                    field=name,
-                    value=value,
+                failures.append(
+                    InvalidDocumentError(
+                        f"{model}.{name} is required", model=model, field=name, value=value
+                    )
                 )
-            if value is not None and field.revalidate_on_save:
-                values[name] = field.check(self, value)
+            elif value is not None and field.revalidate_on_save:
+                try:
+                    values[name] = field.check(self, value)
+                except InvalidDocumentError as error:
+                    failures.append(error)
         if self.__dict__:
-            self._check_dynamic_names()
+            failures.extend(self._dynamic_name_failures())
+        if failures:
+            raise InvalidDocumentError.combine(model, failures)
 
-    def _check_dynamic_names(self) -> None:
-        """Refuse attribute names that MongoDB would read as something else: a path (``.``),
-        an operator (``$``), or the stored key (``db_field``) of a declared field."""
+    def _dynamic_name_failures(self) -> list[InvalidDocumentError]:
+        """Attribute names that MongoDB would read as something else: a path (``.``), an
+        operator (``$``), or the stored key (``db_field``) of a declared field."""
+        failures = []
+        model = type(self).__name__
         for name, value in self._dynamic_items():
             if "." in name or name.startswith("$"):
                 reason = "'.' separates the parts of a path and '$' starts an operator"
@@ -309,14 +330,16 @@ class BaseDocument(metaclass=DocumentMetaclass):
                 reason = f"it is the stored key of field {self._fields_by_db_field[name].name!r}"
             else:
                 continue
-            model = type(self).__name__
-            raise InvalidDocumentError(
-                f"{model}: attribute {name!r} (value {describe_value(value)}) cannot be stored: "
-                f"{reason}",
-                model=model,
-                field=name,
-                value=value,
+            failures.append(
+                InvalidDocumentError(
+                    f"{model}: attribute {name!r} (value {describe_value(value)}) cannot be "
+                    f"stored: {reason}",
+                    model=model,
+                    field=name,
+                    value=value,
+                )
             )
+        return failures
 
     # --- SON -----------------------------------------------------------------------------
     def to_son(self) -> dict[str, Any]:

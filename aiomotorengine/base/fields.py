@@ -66,7 +66,9 @@ class BaseField(Generic[T]):
     Arguments: ``db_field`` (the key in MongoDB, default the attribute name), ``default`` (a
     value or a callable; mutable values are copied per instance), ``required`` (``is_empty``
     values fail validation), ``on_save`` (``lambda doc, creating: value``, called right before
-    sending; its result becomes the field's value), ``unique`` and ``sparse`` (index options).
+    sending; its result becomes the field's value), ``unique`` and ``sparse`` (index options),
+    ``strict`` (``True``: accept only values of the field's own type, no lossless conversion
+    such as ``"30"`` for an int; default: the model's ``__strict__``, itself ``False``).
     """
 
     #: Expected Python types, used by the default ``validate`` and by error messages.
@@ -87,6 +89,7 @@ class BaseField(Generic[T]):
         on_save: Callable[[Any, bool], Any] | None = None,
         unique: bool | None = None,
         sparse: bool = False,
+        strict: bool | None = None,
     ) -> None:
         self.db_field: str = db_field or ""
         self.name: str = ""
@@ -95,6 +98,7 @@ class BaseField(Generic[T]):
         self.on_save = on_save
         self.unique = bool(unique)
         self.sparse = sparse
+        self.strict = strict
         self.owner_name = ""
         self.owner_module = ""
         #: Exact types whose values are valid as they are (no coercion, no check): the fast path
@@ -160,6 +164,17 @@ class BaseField(Generic[T]):
         """Turn an accepted input form into the field's Python type (e.g. ``str`` -> ``UUID``)."""
         return value
 
+    def convert(self, value: Any) -> Any:
+        """Convert a value of another type without loss (``"30"`` -> ``30`` for an int); a value
+        that would lose information is returned as it is, for validation to refuse. Not
+        called for ``strict`` fields."""
+        return value
+
+    def inherit_strict(self, strict: bool) -> None:
+        """Take the model's ``__strict__`` unless the field chose for itself."""
+        if self.strict is None:
+            self.strict = strict
+
     def validate(self, value: Any) -> bool:
         """Whether ``value`` is acceptable (``None`` always is; ``required`` is checked apart)."""
         return value is None or isinstance(value, self.python_types)
@@ -182,6 +197,8 @@ class BaseField(Generic[T]):
 
     def _coerce_and_validate(self, value: Any) -> tuple[Any, bool]:
         try:
+            if not self.strict:
+                value = self.convert(value)
             value = self.coerce(value)
             return value, self.validate(value)
         except (TypeError, ValueError, ArithmeticError):
@@ -230,17 +247,19 @@ class BaseField(Generic[T]):
             return value
         if isinstance(value, (re.Pattern, Regex)):  # would match as a pattern, not a value
             raise InvalidQueryError(
-                f"{self.owner_name}.{self.name}: a pattern is not a filter value; use "
-                f"{self.name}__regex=... for a regular expression"
+                f"a pattern is not a filter value; use {self.name}__regex=... for a regular "
+                f"expression"
             )
         if isinstance(value, (dict, list, tuple, set)) and not self.accepts_container(value):
             raise InvalidQueryError(
-                f"{self.owner_name}.{self.name}: a filter value must be {self.describe()}, "
-                f"got {type(value).__name__} {describe_value(value)}"
+                f"a filter value must be {self.describe()}, got {type(value).__name__} "
+                f"{describe_value(value)}"
             )
         if value is None:
             return None
         try:
+            if not self.strict:
+                value = self.convert(value)
             value = self.coerce(value)
             valid = isinstance(value, self.python_types) and (
                 type(value) is not bool or bool in self.python_types
@@ -249,8 +268,7 @@ class BaseField(Generic[T]):
             valid = False
         if not valid:
             raise InvalidQueryError(
-                f"{self.owner_name}.{self.name}: cannot filter on {self.safe_repr(value)} "
-                f"(expected {self.describe()})"
+                f"cannot filter on {self.safe_repr(value)} (expected {self.describe()})"
             )
         return self.to_son(value)
 

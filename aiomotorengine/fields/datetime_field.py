@@ -18,7 +18,8 @@ def _utcnow() -> datetime.datetime:
 
 class DateTimeField(BaseField[datetime.datetime]):
     """A ``datetime``. MongoDB keeps milliseconds, so values are truncated to milliseconds
-    when assigned (what you read is what is stored).
+    when assigned (what you read is what is stored). ISO 8601 strings (``"2024-05-01"``,
+    ``"2024-05-01T12:30:00Z"``, 0.x's ``"2024-05-01 12:30:00"``) and dates convert.
 
     ``auto_now_on_insert`` sets the current UTC time when the document is inserted (if no value
     was given); ``auto_now_on_update`` sets it on every save. Both are naive UTC datetimes,
@@ -53,6 +54,19 @@ class DateTimeField(BaseField[datetime.datetime]):
         if type(value) is datetime.datetime and self._inline and not value.microsecond % 1000:
             return value
         return super().check(instance, value)
+
+    def convert(self, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text[-1:] in ("Z", "z"):  # UTC, which fromisoformat reads only from 3.11
+                text = text[:-1] + "+00:00"
+            try:
+                return datetime.datetime.fromisoformat(text)
+            except ValueError:
+                return value
+        if type(value) is datetime.date:
+            return datetime.datetime(value.year, value.month, value.day)
+        return value
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, datetime.datetime) and value.microsecond % 1000:

@@ -41,26 +41,22 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
         name = self._embedded_type
         return f"a {name if isinstance(name, str) else name.__name__} instance"
 
-    def coerce(self, value: Any) -> Any:
-        if isinstance(value, dict):
-            return self.embedded_type(**value)
-        return value
-
     def validate(self, value: Any) -> bool:
         return value is None or isinstance(value, self.embedded_type)
 
     def check(self, instance: Any, value: Any) -> Any:
-        if (
-            type(value) is not self._embedded_type
-        ):  # an instance of the class itself needs no coercion
-            value = super().check(instance, value)
+        """A dict builds the embedded document (its bad fields reported under this field's
+        path, ``address.zip``); an embedded document is validated as a whole."""
+        dict_keys = isinstance(value, dict) and all(isinstance(key, str) for key in value)
+        if type(value) is not self._embedded_type and not dict_keys:
+            value = super().check(instance, value)  # any other type: refused, named as ours
         try:
+            if dict_keys:
+                value = self.embedded_type(**value)
             value._validate(all_fields=not value._state.persisted)
         except InvalidDocumentError as error:
             model = type(instance).__name__ if instance is not None else self.owner_name
-            raise InvalidDocumentError(
-                f"{model}.{self.name}: {error}", model=model, field=self.name, value=error.value
-            ) from None
+            raise error.nested(model, self.name) from None
         return value
 
     def to_son(self, value: Any) -> Any:
@@ -75,7 +71,7 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
         if value is None:
             return None
         raise InvalidQueryError(
-            f"{self.owner_name}.{self.name}: a filter value must be {self.describe()}, got "
+            f"a filter value must be {self.describe()}, got "
             f"{describe_value(value)} (filter on sub-fields with {self.name}__<field>, or pass "
             f"a raw query dict)"
         )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import decimal
+import math
+import re
+import sys
 from typing import Any
 
 from aiomotorengine.base.fields import BaseField
@@ -9,9 +13,14 @@ from aiomotorengine.fields.int_field import _bounded
 
 __all__ = ["FloatField"]
 
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_LARGEST = sys.float_info.max
+
 
 class FloatField(BaseField[float]):
-    """A floating point number (ints are accepted and stored as floats)."""
+    """A floating point number. Ints convert when the float holds them exactly, as do numeric
+    strings (``"1.5"``) and decimals; ``NaN`` and infinities are refused unless
+    ``allow_inf_nan=True``."""
 
     python_types = (float,)
     revalidate_on_save = False
@@ -21,17 +30,43 @@ class FloatField(BaseField[float]):
         min_value: float | None = None,
         max_value: float | None = None,
         *args: Any,
+        allow_inf_nan: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.min_value = min_value
         self.max_value = max_value
-        if min_value is None and max_value is None:
+        self.allow_inf_nan = allow_inf_nan
+        if min_value is None and max_value is None and allow_inf_nan:
             self.fast_types = (float,)
+        # The bounds of the inline check in ``check`` (NaN fails any comparison).
+        self._low = max(-_LARGEST, min_value if min_value is not None else -_LARGEST)
+        self._high = min(_LARGEST, max_value if max_value is not None else _LARGEST)
+        self._inline = (
+            type(self).validate is FloatField.validate
+            and type(self).coerce is FloatField.coerce
+            and not self._custom_checks
+        )
+
+    def check(self, instance: Any, value: Any) -> Any:
+        # Inline for the common case (a finite float within bounds): no coerce/validate calls.
+        if type(value) is float and self._inline and self._low <= value <= self._high:
+            return value
+        return super().check(instance, value)
+
+    def convert(self, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            return float(text) if _NUMBER.fullmatch(text) else value
+        if isinstance(value, decimal.Decimal) and value.is_finite():
+            number = float(value)
+            return number if decimal.Decimal(number) == value else value
+        return value
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
-            return float(value)
+            number = float(value)
+            return number if number == value else value  # never a silently rounded int
         return value
 
     def validate(self, value: Any) -> bool:
@@ -39,12 +74,15 @@ class FloatField(BaseField[float]):
             return True
         if not isinstance(value, float):
             return False
+        if not self.allow_inf_nan and not math.isfinite(value):
+            return False
         if self.min_value is not None and value < self.min_value:
             return False
         return self.max_value is None or value <= self.max_value
 
     def describe(self) -> str:
-        return _bounded("float", self.min_value, self.max_value)
+        kind = "float" if self.allow_inf_nan else "finite float"
+        return _bounded(kind, self.min_value, self.max_value)
 
     def from_son(self, value: Any) -> Any:
         return float(value) if isinstance(value, int) else value

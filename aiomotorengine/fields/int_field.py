@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import decimal
+import re
 from typing import Any
 
 from aiomotorengine.base.fields import BaseField
@@ -9,10 +11,12 @@ from aiomotorengine.base.fields import BaseField
 __all__ = ["IntField"]
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
 
 
 class IntField(BaseField[int]):
-    """An integer (64-bit in MongoDB), optionally bounded by ``min_value``/``max_value``."""
+    """An integer (64-bit in MongoDB), optionally bounded by ``min_value``/``max_value``.
+    Integer strings (``"30"``) and integral floats or decimals convert; ``10.5`` does not."""
 
     python_types = (int,)
     is_identity = True
@@ -35,6 +39,20 @@ class IntField(BaseField[int]):
         if type(value) is int and self._inline and self._low <= value <= self._high:
             return value
         return super().check(instance, value)
+
+    def convert(self, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            return int(text) if _INTEGER.fullmatch(text) else value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if (
+            isinstance(value, decimal.Decimal)
+            and value.is_finite()
+            and value == value.to_integral_value()
+        ):
+            return int(value)
+        return value
 
     def validate(self, value: Any) -> bool:
         if value is None:

@@ -106,3 +106,7 @@ class ListField(BaseField[list[T]], Generic[T]):
 
     def element_field(self) -> BaseField[Any]:
         return self.base_field
+
+    def inherit_strict(self, strict: bool) -> None:
+        super().inherit_strict(strict)
+        self.base_field.inherit_strict(strict)

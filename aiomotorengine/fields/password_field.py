@@ -128,6 +128,6 @@ class PasswordField(BaseField[HashedPassword]):
         if isinstance(value, HashedPassword):
             return value.encoded
         raise InvalidQueryError(
-            f"{self.owner_name}.{self.name}: filter on a password with a HashedPassword value; "
-            f"salted hashes cannot be matched from a plaintext (load the document and compare)"
+            "filter on a password with a HashedPassword value; "
+            "salted hashes cannot be matched from a plaintext (load the document and compare)"
         )

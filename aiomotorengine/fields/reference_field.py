@@ -134,10 +134,7 @@ class ReferenceField(BaseField[R], Generic[R]):
     def to_query(self, value: Any) -> Any:
         if isinstance(value, CollectionDocument):
             if value._id is None:
-                raise InvalidQueryError(
-                    f"{self.owner_name}.{self.name}: cannot filter on an unsaved "
-                    f"{type(value).__name__}"
-                )
+                raise InvalidQueryError(f"cannot filter on an unsaved {type(value).__name__}")
             return value._id
         if isinstance(value, (ObjectId, str)):
             try:
@@ -147,6 +144,5 @@ class ReferenceField(BaseField[R], Generic[R]):
         if value is None:
             return None
         raise InvalidQueryError(
-            f"{self.owner_name}.{self.name}: cannot filter on {describe_value(value)} "
-            f"(expected {self.describe()})"
+            f"cannot filter on {describe_value(value)} (expected {self.describe()})"
         )

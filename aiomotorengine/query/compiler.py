@@ -168,7 +168,7 @@ def compile_filter(document: type[BaseDocument], keywords: dict[str, Any]) -> di
             )
         except InvalidQueryError as error:
             # Name the queried model and the filter, whatever layer found the problem.
-            raise InvalidQueryError(f"{document.__name__} filter {key!r}: {error}") from None
+            raise InvalidQueryError(f"{document.__name__}.{key}: {error}") from None
         existing = result.get(path, _ABSENT)
         if existing is _ABSENT:
             result[path] = condition

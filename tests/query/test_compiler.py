@@ -232,6 +232,6 @@ def test_filter_values_need_the_type_not_the_fields_value_constraints() -> None:
     assert Q(code="longer").to_query(Bounded) == {"code": "longer"}
     assert Q(email="not-an-address").to_query(Bounded) == {"email": "not-an-address"}
     with pytest.raises(InvalidQueryError, match="age"):
-        Q(age="12").to_query(Bounded)
+        Q(age="twelve").to_query(Bounded)
     with pytest.raises(InvalidQueryError, match="age"):
         Q(age=True).to_query(Bounded)

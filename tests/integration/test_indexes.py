@@ -1,4 +1,5 @@
-"""Index declarations, ensure_index, and UniqueKeyViolationError on every write path."""
+"""Indexes against a server: ensure_index, and UniqueKeyViolationError on every write path.
+Declarations compiled without a server are in ``tests/management/test_index_declarations.py``."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from aiomotorengine import (
     UniqueKeyViolationError,
     ensure_indexes,
 )
-from aiomotorengine.management import IndexDeclarationError, index_models
+from aiomotorengine.management import index_models
 
 
 class Address(EmbeddedDocument):
@@ -54,51 +55,6 @@ class Plain(Document):
 
 async def _indexes(db: Database, collection: str) -> dict[str, dict[str, Any]]:
     return await db.collection(collection).index_information()
-
-
-def test_index_models_translate_names_to_db_fields() -> None:
-    documents = [model.document for model in index_models(Person)]
-    keys = [list(document["key"].items()) for document in documents]
-    assert keys == [
-        [("email", 1)],
-        [("handle", 1)],
-        [("address.c", 1)],
-        [("ln", 1), ("fn", -1)],
-        [("created", 1)],
-        [("nickname", 1)],
-        [("age", -1)],
-    ]
-    by_key = {tuple(d["key"]): d for d in documents}
-    assert by_key[("email",)]["unique"] is True
-    assert by_key[("handle",)]["sparse"] is True and "unique" not in by_key[("handle",)]
-    assert by_key[("address.c",)]["unique"] is True and by_key[("address.c",)]["sparse"] is True
-    assert by_key[("ln", "fn")]["unique"] is True
-    assert by_key[("created",)]["expireAfterSeconds"] == 3600
-    assert by_key[("nickname",)]["partialFilterExpression"] == {"age": {"$gte": 18}}
-    assert by_key[("age",)]["name"] == "by_age_desc"
-    assert index_models(Plain) == []
-
-
-def test_bad_declarations_name_the_model_and_field() -> None:
-    class Broken(Document):
-        __collection__ = "idx_broken"
-        __indexes__ = [Index("missing")]
-        name = StringField()
-
-    with pytest.raises(IndexDeclarationError, match=r"Broken.*'missing'"):
-        index_models(Broken)
-    with pytest.raises(IndexDeclarationError, match="expire_after_seconds"):
-        Index("created", expire_after_seconds=-1)
-    with pytest.raises(IndexDeclarationError, match="Index key"):
-        Index(("name", "sideways"))
-
-    class Clash(Document):
-        __collection__ = "idx_clash"
-        __indexes__ = [Index("email")]
-        email = StringField(unique=True)
-
-    with pytest.raises(IndexDeclarationError, match=r"Clash.*disagree"):
-        index_models(Clash)
 
 
 async def test_ensure_index_creates_what_the_model_declares_idempotently(db: Database) -> None:

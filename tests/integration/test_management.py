@@ -1,4 +1,6 @@
-"""sync_indexes on several connections, and the ``python -m aiomotorengine`` command line."""
+"""Against a server: sync_indexes on several connections, and the ``python -m aiomotorengine``
+command line syncing indexes. Command-line errors without a server are in
+``tests/management/test_command_line.py``."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import pytest
 from pymongo import MongoClient
 
 from aiomotorengine import Database, Document, Index, StringField, connect, sync_indexes
-from aiomotorengine.__main__ import load_models, main
+from aiomotorengine.__main__ import main
 from aiomotorengine.connection import disconnect_all
 
 
@@ -111,14 +113,6 @@ def _uri(mongodb_uri: str, database: str) -> str:
     return f"{base.rstrip('/')}/{database}" + (f"?{options}" if options else "")
 
 
-def test_load_models_by_module_and_by_class(models_module: str) -> None:
-    everything = load_models([models_module])
-    assert sorted(model.__name__ for model in everything) == ["Port", "Ship"]
-    assert [m.__name__ for m in load_models([f"{models_module}:Ship"])] == ["Ship"]
-    with pytest.raises(LookupError, match="'Nope' is not a Document class"):
-        load_models([f"{models_module}:Nope"])
-
-
 def test_cli_syncs_models_on_every_alias(
     models_module: str,
     mongodb_uri: str,
@@ -152,29 +146,6 @@ def test_cli_syncs_models_on_every_alias(
             "name_1_built_-1",
         }
         assert client[name]["cli_ports"].index_information()["code_1"]["unique"] is True
-
-
-def test_cli_reports_errors_without_credentials(
-    models_module: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    status = main(["sync-indexes", "--connect", "nope", models_module])
-    assert status == 1
-    assert "--connect takes ALIAS=URI" in capsys.readouterr().err
-
-    status = main(["sync-indexes", "--alias", "unknown", f"{models_module}:Port"])
-    assert status == 1
-    assert "no connection registered under alias 'unknown'" in capsys.readouterr().err
-
-    status = main(
-        [
-            "sync-indexes",
-            "--connect",
-            "s=mongodb://user:s3cret@127.0.0.1:1/db?serverSelectionTimeoutMS=200",
-            f"{models_module}:Port",
-        ]
-    )
-    err = capsys.readouterr().err
-    assert status == 1 and "s3cret" not in err and "error:" in err
 
 
 def test_python_dash_m_entry_point(

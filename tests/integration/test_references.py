@@ -1,4 +1,6 @@
-"""References: storage, assignment, lazy loading, batched loading (no N+1, counted), filters."""
+"""References against a server: storage, assignment, lazy loading, batched loading (no N+1,
+counted), filters, connections. Resolution by class name is in
+``tests/fields/test_field_class_lookup.py``."""
 
 from __future__ import annotations
 
@@ -296,33 +298,3 @@ async def test_references_follow_the_connection_their_document_came_from(
     # Both queries ran on "ref_other", not on the default connection.
     assert log.targets("find") == []
     assert other.alias == "ref_other"
-
-
-def test_a_reference_by_name_prefers_the_class_of_the_declaring_module() -> None:
-    import types
-
-    from aiomotorengine.base.document import DocumentMetaclass
-
-    elsewhere = types.ModuleType("elsewhere_models")
-    exec(
-        "from aiomotorengine import Document, StringField\n"
-        "class Shadowed(Document):\n"
-        "    title = StringField()\n",
-        elsewhere.__dict__,
-    )
-
-    class Shadowed(Document):  # same name, this module: defined last elsewhere would win
-        name = StringField()
-
-    class Holder(Document):
-        target = ReferenceField("Shadowed")
-
-    assert isinstance(Shadowed, DocumentMetaclass)
-    # Defined after ours, the other module's class owns the bare name in the registry...
-    exec("class Shadowed2(Document): pass", elsewhere.__dict__)
-    exec(
-        "from aiomotorengine.base.registry import _classes\n_classes['Shadowed'] = Shadowed\n",
-        elsewhere.__dict__,
-    )
-    # ...yet the field resolves the one of its own module.
-    assert Holder._fields["target"].reference_type is Shadowed  # type: ignore[attr-defined]

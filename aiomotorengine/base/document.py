@@ -198,7 +198,7 @@ class BaseDocument(metaclass=DocumentMetaclass):
             state.projection = projection
             state.persisted = True
             state.alias = alias
-            state.defaulted = state.deleted = state.saving = None
+            state.defaulted = state.normalised = state.deleted = state.saving = None
             document._state = state
             append(document)
         return documents
@@ -219,6 +219,8 @@ class BaseDocument(metaclass=DocumentMetaclass):
             value = raw
         else:
             value = field.from_son(raw)
+            if field.normalises_on_load:
+                state.remember_normalised(field.name, value)
             if field.holds_documents and state.projection is not None:
                 _project_embedded(value, field.db_field, state.projection)
         state.values[field.name] = value
@@ -390,7 +392,9 @@ class BaseDocument(metaclass=DocumentMetaclass):
                 defaulted = state.defaulted
                 if defaulted is None or defaulted.get(name, MISSING) != son:
                     sets[prefix + key] = son
-            elif son != stored or type(son) is not type(stored):
+            elif (son != stored or type(son) is not type(stored)) and not (
+                state.normalised is not None and state.normalised.get(name) is value
+            ):
                 sets[prefix + key] = son
         for name, value in self._dynamic_items():
             stored = raw.get(name, MISSING)

@@ -80,6 +80,9 @@ class BaseField(Generic[T]):
     revalidate_on_save: ClassVar[bool] = True
     #: True when values may be (or contain) documents: embedded documents, lists of them.
     holds_documents: ClassVar[bool] = False
+    #: True when ``from_son`` may change a stored value (rounding, say): a value that loads
+    #: and saves back as it loaded is then no change.
+    normalises_on_load: ClassVar[bool] = False
 
     def __init__(
         self,

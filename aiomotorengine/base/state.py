@@ -100,13 +100,15 @@ class DocumentState:
     """A document's state: ``raw`` (the SON last loaded or saved), ``values`` (converted on
     first read, or assigned), ``projection`` (``None``: loaded whole), ``persisted`` (it
     exists in the database), ``alias`` (the connection it came from or was saved to),
-    ``defaulted`` (defaults shown for missing keys, by attribute name), ``deleted`` (undeclared
-    stored keys removed with ``del``) and ``saving`` (a save in flight)."""
+    ``defaulted`` (defaults shown for missing keys, by attribute name), ``normalised`` (values
+    that loading changed, such as rounded decimals, by attribute name), ``deleted``
+    (undeclared stored keys removed with ``del``) and ``saving`` (a save in flight)."""
 
     __slots__ = (
         "alias",
         "defaulted",
         "deleted",
+        "normalised",
         "persisted",
         "projection",
         "raw",
@@ -121,6 +123,7 @@ class DocumentState:
         self.persisted = False
         self.alias: str | None = None
         self.defaulted: dict[str, Any] | None = None
+        self.normalised: dict[str, Any] | None = None
         self.deleted: set[str] | None = None
         self.saving: asyncio.Future[None] | None = None
 
@@ -134,6 +137,13 @@ class DocumentState:
         if self.defaulted is None:
             self.defaulted = {}
         self.defaulted[name] = son
+
+    def remember_normalised(self, name: str, value: Any) -> None:
+        """Loading changed the stored value into ``value`` (rounding, say): as long as the
+        field holds this very object, saving it is no change."""
+        if self.normalised is None:
+            self.normalised = {}
+        self.normalised[name] = value
 
     def stored_id(self) -> Any:
         """The ``_id`` in the database (an ``_id`` assigned to a saved document is not it)."""
@@ -157,6 +167,7 @@ class DocumentState:
         self.persisted = True
         self.alias = alias
         self.defaulted = None
+        self.normalised = None
         self.deleted = None
 
     async def begin_save(self) -> None:

@@ -14,14 +14,17 @@ __all__ = ["DecimalField"]
 
 
 class DecimalField(BaseField[decimal.Decimal]):
-    """A ``decimal.Decimal`` rounded to ``precision`` places with ``rounding``.
+    """A ``decimal.Decimal`` rounded to ``precision`` places with ``rounding`` when assigned,
+    stored and loaded.
 
     Stored as BSON ``Decimal128`` (sorts and compares as a number on the server); documents
-    written by aiomotorengine 0.x, which stored strings, still load.
+    written by aiomotorengine 0.x, which stored strings, still load (rounded). A stored value
+    that only rounding changed is not written back unless the field is assigned.
     """
 
     python_types = (decimal.Decimal,)
     revalidate_on_save = False
+    normalises_on_load = True
 
     def __init__(
         self,
@@ -47,8 +50,14 @@ class DecimalField(BaseField[decimal.Decimal]):
         elif isinstance(value, (int, float, str)):
             value = decimal.Decimal(str(value).strip())
         if isinstance(value, decimal.Decimal) and value.is_finite():
-            return value.quantize(self._quantum, rounding=self.rounding)
+            return self._quantize(value)
         return value
+
+    def _quantize(self, value: decimal.Decimal) -> decimal.Decimal:
+        """``value`` rounded to ``precision`` places (itself when it already is)."""
+        if value.as_tuple().exponent == -self.precision:
+            return value
+        return value.quantize(self._quantum, rounding=self.rounding)
 
     def validate(self, value: Any) -> bool:
         if value is None:
@@ -67,9 +76,12 @@ class DecimalField(BaseField[decimal.Decimal]):
 
     def from_son(self, value: Any) -> Any:
         if isinstance(value, Decimal128):
-            return value.to_decimal()
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            # The 0.x string form, or a plain number: read exactly, never rounded to
-            # ``precision`` (a save would write the rounded value back).
-            return decimal.Decimal(str(value).strip())
+            value = value.to_decimal()
+        elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            try:  # the 0.x string form, or a plain number
+                value = decimal.Decimal(str(value).strip())
+            except decimal.InvalidOperation:
+                return value
+        if isinstance(value, decimal.Decimal) and value.is_finite():
+            return self._quantize(value)
         return value

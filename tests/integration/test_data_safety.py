@@ -260,7 +260,9 @@ async def test_batch_save_delete_save_keeps_the_order(wire: CommandRecorder) -> 
     assert found is not None and found["age"] == 3
 
 
-async def test_legacy_decimal_is_read_and_migrated_exactly(wire: CommandRecorder) -> None:
+async def test_legacy_decimal_is_read_rounded_and_never_rewritten_unasked(
+    wire: CommandRecorder,
+) -> None:
     class Priced(Document):
         __collection__ = "priced"
         amount = DecimalField(precision=2)
@@ -270,20 +272,26 @@ async def test_legacy_decimal_is_read_and_migrated_exactly(wire: CommandRecorder
     inserted = await collection.insert_one({"amount": "1.555", "note": "0.x", "cost": "2.345"})
     priced = await Priced.objects.get(inserted.inserted_id)
     assert priced is not None
-    assert priced.amount == decimal.Decimal("1.555")
+    assert priced.amount == decimal.Decimal("1.56")  # rounded to precision on load
     priced.note = "read"
     wire.clear()
     await priced.save()
-    # The value read is written back as Decimal128, digit for digit; unknown keys untouched.
-    assert wire.named("update")[0]["updates"][0]["u"] == {
-        "$set": {"amount": Decimal128("1.555"), "note": "read"}
-    }
+    # Rounding on load is no change: the stored digits stay until the field is assigned.
+    assert wire.named("update")[0]["updates"][0]["u"] == {"$set": {"note": "read"}}
     assert await collection.find_one({"_id": inserted.inserted_id}) == {
         "_id": inserted.inserted_id,
-        "amount": Decimal128("1.555"),
+        "amount": "1.555",
         "note": "read",
         "cost": "2.345",
     }
+    priced.amount = priced.amount
+    wire.clear()
+    await priced.save()
+    assert wire.named("update") == []  # the same value as loaded: still no change
+    priced.amount = decimal.Decimal("1.555")
+    await priced.save()
+    found = await collection.find_one({"_id": inserted.inserted_id})
+    assert found is not None and found["amount"] == Decimal128("1.56")
 
 
 async def test_sub_fields_a_projection_left_out_raise_instead_of_reading_none(

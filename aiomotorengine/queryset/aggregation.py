@@ -24,8 +24,8 @@ from pymongo import ASCENDING, DESCENDING
 from aiomotorengine.base.document import CollectionDocument
 from aiomotorengine.base.fields import BaseField
 from aiomotorengine.errors import InvalidQueryError, describe_value
-from aiomotorengine.query.base import has_operator
-from aiomotorengine.query.compiler import OPERATORS, merge_and, resolve_field_path
+from aiomotorengine.query.base import OPERATORS, has_operator
+from aiomotorengine.query.compiler import merge_and, resolve_field_path
 from aiomotorengine.query.q import Q
 
 if TYPE_CHECKING:

@@ -15,13 +15,8 @@ from aiomotorengine.base.document import CollectionDocument
 from aiomotorengine.base.fields import BaseField
 from aiomotorengine.base.state import Projection
 from aiomotorengine.errors import InvalidQueryError, MultipleObjectsReturned, describe_value
-from aiomotorengine.query.compiler import (
-    compile_filter,
-    compile_node,
-    merge_and,
-    resolve_field_path,
-)
-from aiomotorengine.query.q import Q
+from aiomotorengine.query.compiler import compile_filter, merge_and, resolve_field_path
+from aiomotorengine.query.q import Q, compile_node
 from aiomotorengine.queryset.aggregation import Aggregation
 from aiomotorengine.queryset.batch import BatchedQuerySet, BatchQuery
 from aiomotorengine.queryset.driver_errors import is_duplicate_key, unique_key_violation

@@ -17,13 +17,13 @@ from aiomotorengine.base.state import Projection
 from aiomotorengine.errors import InvalidQueryError, MultipleObjectsReturned, describe_value
 from aiomotorengine.query.compiler import compile_filter, merge_and, resolve_field_path
 from aiomotorengine.query.q import Q, compile_node
+from aiomotorengine.query.update import compile_update
 from aiomotorengine.queryset.aggregation import Aggregation
 from aiomotorengine.queryset.batch import BatchedQuerySet, BatchQuery
 from aiomotorengine.queryset.driver_errors import is_duplicate_key, unique_key_violation
 from aiomotorengine.queryset.indexes import ensure_indexes
 from aiomotorengine.queryset.persistence import collection_for, save_document
 from aiomotorengine.queryset.references import load_references
-from aiomotorengine.queryset.updates import compile_update
 
 if TYPE_CHECKING:
     from typing_extensions import Self

@@ -13,8 +13,9 @@ from aiomotorengine.base.document import BaseDocument
 from aiomotorengine.base.fields import BaseField
 from aiomotorengine.errors import InvalidQueryError
 from aiomotorengine.query.base import OPERATORS, QueryOperator
+from aiomotorengine.query.rules import add_condition, and_conditions
 
-__all__ = ["compile_filter", "merge_and", "resolve_field_path"]
+__all__ = ["compile_filter", "resolve_field_path"]
 
 _Resolution = tuple[str, BaseField[Any] | None, QueryOperator | None]
 
@@ -91,7 +92,8 @@ def _equality(field: BaseField[Any] | None, value: Any) -> Any:
 
 
 def compile_filter(document: type[BaseDocument], keywords: dict[str, Any]) -> dict[str, Any]:
-    """The filter for keyword conditions (ANDed), e.g. ``{"age__gt": 20}``."""
+    """The filter for keyword conditions (ANDed), e.g. ``{"age__gt": 20}``; conditions on one
+    path merge by the rulebook's :func:`~aiomotorengine.query.rules.add_condition`."""
     result: dict[str, Any] = {}
     conflicts: list[dict[str, Any]] = []
     cache = document._query_cache
@@ -107,42 +109,8 @@ def compile_filter(document: type[BaseDocument], keywords: dict[str, Any]) -> di
         except InvalidQueryError as error:
             # Name the queried model and the filter, whatever layer found the problem.
             raise InvalidQueryError(f"{document.__name__} filter {key!r}: {error}") from None
-        existing = result.get(path, _ABSENT)
-        if existing is _ABSENT:
-            result[path] = condition
-        elif _mergeable(existing, condition):
-            result[path] = {**existing, **condition}
+        if path in result:
+            add_condition(result, conflicts, path, condition)
         else:
-            conflicts.append({path: condition})
-    if conflicts:
-        return {"$and": [result, *conflicts]}
-    return result
-
-
-_ABSENT = object()
-
-
-def _mergeable(left: Any, right: Any) -> bool:
-    # Both non-empty: an empty dict is an equality ({"meta": {}}), which merging would drop.
-    return (
-        isinstance(left, dict)
-        and isinstance(right, dict)
-        and bool(left)
-        and bool(right)
-        and all(key.startswith("$") for key in left)
-        and all(key.startswith("$") for key in right)
-        and not set(left) & set(right)
-    )
-
-
-def merge_and(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """AND filters: one dict when no key repeats, else ``$and``."""
-    parts = [part for part in parts if part]
-    if len(parts) < 2:
-        return parts[0] if parts else {}
-    merged: dict[str, Any] = {}
-    for part in parts:
-        if not merged.keys().isdisjoint(part):
-            return {"$and": parts}
-        merged.update(part)
-    return merged
+            result[path] = condition  # add_condition's first case, inlined: this loop is hot
+    return and_conditions(result, conflicts) if conflicts else result

@@ -3,12 +3,15 @@ compilation of ``Q`` trees into MongoDB filters."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aiomotorengine.base.document import BaseDocument
-from aiomotorengine.query.compiler import compile_filter, merge_and
+from aiomotorengine.errors import InvalidQueryError, describe_value
+from aiomotorengine.query.compiler import compile_filter
+from aiomotorengine.query.rules import merge_and
 
-__all__ = ["Q", "compile_node"]
+__all__ = ["Q", "compile_arguments", "compile_node"]
 
 
 class Q:
@@ -97,4 +100,25 @@ def compile_node(document: type[BaseDocument], node: Q) -> dict[str, Any]:
     parts = [dict(raw) for raw in node.raw]
     if node.keywords:
         parts.append(compile_filter(document, node.keywords))
+    return merge_and(parts)
+
+
+def compile_arguments(
+    document: type[BaseDocument], args: tuple[Any, ...], keywords: dict[str, Any]
+) -> dict[str, Any]:
+    """The filter for ``filter()``'s arguments, ANDed: ``Q`` objects, raw query dicts (passed
+    through unchanged) and keyword conditions."""
+    parts: list[dict[str, Any]] = []
+    for arg in args:
+        if isinstance(arg, Q):
+            parts.append(compile_node(document, arg))
+        elif isinstance(arg, Mapping):
+            parts.append(dict(arg))
+        else:
+            raise InvalidQueryError(
+                f"{document.__name__}: filter() takes Q objects, raw query dicts and "
+                f"keywords, got {describe_value(arg)}"
+            )
+    if keywords:
+        parts.append(compile_filter(document, keywords))
     return merge_and(parts)

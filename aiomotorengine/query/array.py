@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from aiomotorengine.base.fields import BaseField
 from aiomotorengine.errors import InvalidQueryError, describe_value
-from aiomotorengine.query.base import ListOperator, QueryOperator
-
-if TYPE_CHECKING:
-    from aiomotorengine.base.fields import BaseField
+from aiomotorengine.query.base import OPERATORS, ListOperator, QueryOperator
+from aiomotorengine.query.q import Q, compile_node
 
 __all__ = ["AllQueryOperator", "ElemMatchQueryOperator", "SizeQueryOperator"]
 
@@ -42,9 +41,6 @@ class ElemMatchQueryOperator(QueryOperator):
     name = "elem_match"
 
     def condition(self, field: BaseField[Any] | None, value: Any) -> Any:
-        from aiomotorengine.query.compiler import OPERATORS, compile_node
-        from aiomotorengine.query.q import Q
-
         embedded = field.element_field().embedded_document() if field is not None else None
         if embedded is not None:
             if isinstance(value, dict):

@@ -1,15 +1,25 @@
-"""``QueryOperator``: the base of the ``field__operator=value`` operators."""
+"""``QueryOperator``: the base of the ``field__operator=value`` operators, and their registry.
+
+Every subclass that sets ``name`` registers one instance in ``OPERATORS`` when it is defined;
+the compiler looks operator names up there and imports no operator module.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
+from aiomotorengine.base.fields import BaseField
 from aiomotorengine.errors import InvalidQueryError, describe_value
 
-if TYPE_CHECKING:
-    from aiomotorengine.base.fields import BaseField
-
-__all__ = ["QueryOperator", "flag_value", "has_operator", "query_value"]
+__all__ = [
+    "OPERATORS",
+    "ComparisonOperator",
+    "ListOperator",
+    "QueryOperator",
+    "flag_value",
+    "has_operator",
+    "query_value",
+]
 
 
 def has_operator(value: Any) -> bool:
@@ -31,6 +41,10 @@ def query_value(field: BaseField[Any] | None, value: Any) -> Any:
     return field.element_field().to_query(value)
 
 
+#: Operator name (``"gt"``) -> the operator, filled by ``QueryOperator.__init_subclass__``.
+OPERATORS: dict[str, QueryOperator] = {}
+
+
 class QueryOperator:
     """An operator usable as ``Q(field__<name>=value)``.
 
@@ -39,6 +53,19 @@ class QueryOperator:
     """
 
     name: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("name")
+        if not name:
+            return  # a shared base (``ComparisonOperator``): nothing to register
+        registered = OPERATORS.get(name)
+        if registered is not None:
+            raise TypeError(
+                f"{cls.__qualname__}: the query operator name {name!r} is already taken by "
+                f"{type(registered).__qualname__}"
+            )
+        OPERATORS[name] = cls()
 
     def condition(self, field: BaseField[Any] | None, value: Any) -> Any:
         raise NotImplementedError

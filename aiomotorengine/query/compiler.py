@@ -1,4 +1,4 @@
-"""Compile keyword filters and ``Q`` trees into MongoDB filter documents (no I/O).
+"""Compile keyword filters into MongoDB filter documents (no I/O).
 
 Names resolve through each field's ``db_field``, through embedded documents and lists of them
 (``address__street``, ``items__qty__gt``); values are converted by the field they filter on.
@@ -7,78 +7,17 @@ Resolutions are cached per model class.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from aiomotorengine.base.document import BaseDocument
+from aiomotorengine.base.fields import BaseField
 from aiomotorengine.errors import InvalidQueryError
-from aiomotorengine.query.array import AllQueryOperator, ElemMatchQueryOperator, SizeQueryOperator
-from aiomotorengine.query.base import QueryOperator
-from aiomotorengine.query.exists import ExistsQueryOperator
-from aiomotorengine.query.geo import (
-    GeoIntersectsQueryOperator,
-    GeoWithinQueryOperator,
-    NearQueryOperator,
-)
-from aiomotorengine.query.greater_than import GreaterThanQueryOperator
-from aiomotorengine.query.greater_than_or_equal import GreaterThanOrEqualQueryOperator
-from aiomotorengine.query.in_operator import InQueryOperator
-from aiomotorengine.query.is_null import IsNullQueryOperator
-from aiomotorengine.query.less_than import LesserThanQueryOperator
-from aiomotorengine.query.less_than_or_equal import LesserThanOrEqualQueryOperator
-from aiomotorengine.query.not_equal import NotEqualQueryOperator
-from aiomotorengine.query.not_in import NotInQueryOperator
-from aiomotorengine.query.q import Q
-from aiomotorengine.query.string import (
-    ContainsQueryOperator,
-    EndsWithQueryOperator,
-    ExactQueryOperator,
-    IContainsQueryOperator,
-    IEndsWithQueryOperator,
-    IExactQueryOperator,
-    IStartsWithQueryOperator,
-    RegexQueryOperator,
-    StartsWithQueryOperator,
-)
+from aiomotorengine.query.base import OPERATORS, QueryOperator
+from aiomotorengine.query.rules import add_condition, and_conditions
 
-if TYPE_CHECKING:
-    from aiomotorengine.base.fields import BaseField
-    from aiomotorengine.document import BaseDocument
+__all__ = ["compile_filter", "resolve_field_path"]
 
-__all__ = ["OPERATORS", "compile_filter", "compile_node", "resolve_field_path"]
-
-OPERATORS: dict[str, QueryOperator] = {
-    operator.name: operator
-    for operator in (
-        operator_class()
-        for operator_class in (
-            ExistsQueryOperator,
-            GreaterThanQueryOperator,
-            GreaterThanOrEqualQueryOperator,
-            LesserThanQueryOperator,
-            LesserThanOrEqualQueryOperator,
-            InQueryOperator,
-            NotInQueryOperator,
-            IsNullQueryOperator,
-            NotEqualQueryOperator,
-            AllQueryOperator,
-            SizeQueryOperator,
-            ElemMatchQueryOperator,
-            RegexQueryOperator,
-            ContainsQueryOperator,
-            IContainsQueryOperator,
-            StartsWithQueryOperator,
-            IStartsWithQueryOperator,
-            EndsWithQueryOperator,
-            IEndsWithQueryOperator,
-            ExactQueryOperator,
-            IExactQueryOperator,
-            NearQueryOperator,
-            GeoWithinQueryOperator,
-            GeoIntersectsQueryOperator,
-        )
-    )
-}
-
-_Resolution = tuple[str, "BaseField[Any] | None", "QueryOperator | None"]
+_Resolution = tuple[str, BaseField[Any] | None, QueryOperator | None]
 
 
 def resolve_field_path(
@@ -153,7 +92,8 @@ def _equality(field: BaseField[Any] | None, value: Any) -> Any:
 
 
 def compile_filter(document: type[BaseDocument], keywords: dict[str, Any]) -> dict[str, Any]:
-    """The filter for keyword conditions (ANDed), e.g. ``{"age__gt": 20}``."""
+    """The filter for keyword conditions (ANDed), e.g. ``{"age__gt": 20}``; conditions on one
+    path merge by the rulebook's :func:`~aiomotorengine.query.rules.add_condition`."""
     result: dict[str, Any] = {}
     conflicts: list[dict[str, Any]] = []
     cache = document._query_cache
@@ -169,59 +109,8 @@ def compile_filter(document: type[BaseDocument], keywords: dict[str, Any]) -> di
         except InvalidQueryError as error:
             # Name the queried model and the filter, whatever layer found the problem.
             raise InvalidQueryError(f"{document.__name__}.{key}: {error}") from None
-        existing = result.get(path, _ABSENT)
-        if existing is _ABSENT:
-            result[path] = condition
-        elif _mergeable(existing, condition):
-            result[path] = {**existing, **condition}
+        if path in result:
+            add_condition(result, conflicts, path, condition)
         else:
-            conflicts.append({path: condition})
-    if conflicts:
-        return {"$and": [result, *conflicts]}
-    return result
-
-
-_ABSENT = object()
-
-
-def _mergeable(left: Any, right: Any) -> bool:
-    # Both non-empty: an empty dict is an equality ({"meta": {}}), which merging would drop.
-    return (
-        isinstance(left, dict)
-        and isinstance(right, dict)
-        and bool(left)
-        and bool(right)
-        and all(key.startswith("$") for key in left)
-        and all(key.startswith("$") for key in right)
-        and not set(left) & set(right)
-    )
-
-
-def compile_node(document: type[BaseDocument], node: Q) -> dict[str, Any]:
-    """The filter for a ``Q`` tree."""
-    if node.children:
-        compiled = [part for child in node.children if (part := compile_node(document, child))]
-        if node.negated:
-            return {"$nor": [merge_and(compiled)]} if compiled else {}
-        if node.connector == Q.OR:
-            return {"$or": compiled} if len(compiled) > 1 else (compiled[0] if compiled else {})
-        return merge_and(compiled)
-    if not node.raw:
-        return compile_filter(document, node.keywords) if node.keywords else {}
-    parts = [dict(raw) for raw in node.raw]
-    if node.keywords:
-        parts.append(compile_filter(document, node.keywords))
-    return merge_and(parts)
-
-
-def merge_and(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """AND filters: one dict when no key repeats, else ``$and``."""
-    parts = [part for part in parts if part]
-    if len(parts) < 2:
-        return parts[0] if parts else {}
-    merged: dict[str, Any] = {}
-    for part in parts:
-        if not merged.keys().isdisjoint(part):
-            return {"$and": parts}
-        merged.update(part)
-    return merged
+            result[path] = condition  # add_condition's first case, inlined: this loop is hot
+    return and_conditions(result, conflicts) if conflicts else result

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from aiomotorengine.base.fields import BaseField
 from aiomotorengine.errors import InvalidQueryError, describe_value
 from aiomotorengine.fields.geojson.base import as_list, is_position
 from aiomotorengine.query.base import QueryOperator
-
-if TYPE_CHECKING:
-    from aiomotorengine.base.fields import BaseField
 
 __all__ = ["GeoIntersectsQueryOperator", "GeoWithinQueryOperator", "NearQueryOperator"]
 

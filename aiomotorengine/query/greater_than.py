@@ -1,17 +1,8 @@
-"""``gt``: Matches values greater than the given one"""
+"""``gt``: Matches values greater than the given one.
 
-from __future__ import annotations
+A documented module path, kept as a re-export of ``aiomotorengine.query.comparison``.
+"""
 
-from aiomotorengine.query.base import ComparisonOperator
+from aiomotorengine.query.comparison import GreaterThanQueryOperator
 
 __all__ = ["GreaterThanQueryOperator"]
-
-
-class GreaterThanQueryOperator(ComparisonOperator):
-    """Matches values greater than the given one.
-
-    ``Q(age__gt=20)`` gives ``{"age": {"$gt": 20}}``.
-    """
-
-    name = "gt"
-    mongo_operator = "$gt"

@@ -1,17 +1,8 @@
-"""``gte``: Matches values greater than or equal to the given one"""
+"""``gte``: Matches values greater than or equal to the given one.
 
-from __future__ import annotations
+A documented module path, kept as a re-export of ``aiomotorengine.query.comparison``.
+"""
 
-from aiomotorengine.query.base import ComparisonOperator
+from aiomotorengine.query.comparison import GreaterThanOrEqualQueryOperator
 
 __all__ = ["GreaterThanOrEqualQueryOperator"]
-
-
-class GreaterThanOrEqualQueryOperator(ComparisonOperator):
-    """Matches values greater than or equal to the given one.
-
-    ``Q(age__gte=20)`` gives ``{"age": {"$gte": 20}}``.
-    """
-
-    name = "gte"
-    mongo_operator = "$gte"

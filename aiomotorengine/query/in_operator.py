@@ -1,17 +1,8 @@
-"""``in``: Matches values equal to any of the given ones (for a list field: any item)"""
+"""``in``: Matches values equal to any of the given ones (for a list field: any item).
 
-from __future__ import annotations
+A documented module path, kept as a re-export of ``aiomotorengine.query.comparison``.
+"""
 
-from aiomotorengine.query.base import ListOperator
+from aiomotorengine.query.comparison import InQueryOperator
 
 __all__ = ["InQueryOperator"]
-
-
-class InQueryOperator(ListOperator):
-    """Matches values equal to any of the given ones (for a list field: any item).
-
-    ``Q(age__in=[20, 21])`` gives ``{"age": {"$in": [20, 21]}}``.
-    """
-
-    name = "in"
-    mongo_operator = "$in"

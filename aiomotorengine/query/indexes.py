@@ -15,8 +15,8 @@ from pymongo import ASCENDING, DESCENDING, GEOSPHERE, HASHED, IndexModel
 from aiomotorengine.base.document import CollectionDocument
 from aiomotorengine.base.fields import BaseField
 from aiomotorengine.errors import IndexDeclarationError, InvalidQueryError, describe_value
-from aiomotorengine.query.compiler import compile_filter, compile_node, resolve_field_path
-from aiomotorengine.query.q import Q
+from aiomotorengine.query.compiler import compile_filter, resolve_field_path
+from aiomotorengine.query.q import Q, compile_node
 
 __all__ = ["Index", "index_models"]
 

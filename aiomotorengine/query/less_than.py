@@ -1,21 +1,8 @@
-"""``lt``: Matches values lower than the given one"""
+"""``lt``: Matches values lower than the given one.
 
-from __future__ import annotations
+A documented module path, kept as a re-export of ``aiomotorengine.query.comparison``.
+"""
 
-from aiomotorengine.query.base import ComparisonOperator
+from aiomotorengine.query.comparison import LesserThanQueryOperator, LessThanQueryOperator
 
 __all__ = ["LessThanQueryOperator", "LesserThanQueryOperator"]
-
-
-class LesserThanQueryOperator(ComparisonOperator):
-    """Matches values lower than the given one.
-
-    ``Q(age__lt=20)`` gives ``{"age": {"$lt": 20}}``.
-    """
-
-    name = "lt"
-    mongo_operator = "$lt"
-
-
-#: The conventional spelling of the documented name.
-LessThanQueryOperator = LesserThanQueryOperator

@@ -1,5 +1,8 @@
-"""The upstream module name of ``less_than``."""
+"""``lt``: the upstream module name of ``less_than``.
 
-from aiomotorengine.query.less_than import LesserThanQueryOperator, LessThanQueryOperator
+A documented module path, kept as a re-export of ``aiomotorengine.query.comparison``.
+"""
+
+from aiomotorengine.query.comparison import LesserThanQueryOperator, LessThanQueryOperator
 
 __all__ = ["LessThanQueryOperator", "LesserThanQueryOperator"]

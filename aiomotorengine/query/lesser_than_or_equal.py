@@ -1,6 +1,9 @@
-"""The upstream module name of ``less_than_or_equal``."""
+"""``lte``: the upstream module name of ``less_than_or_equal``.
 
-from aiomotorengine.query.less_than_or_equal import (
+A documented module path, kept as a re-export of ``aiomotorengine.query.comparison``.
+"""
+
+from aiomotorengine.query.comparison import (
     LesserThanOrEqualQueryOperator,
     LessThanOrEqualQueryOperator,
 )

@@ -1,17 +1,8 @@
-"""``ne``: Matches values not equal to the given one"""
+"""``ne``: Matches values not equal to the given one.
 
-from __future__ import annotations
+A documented module path, kept as a re-export of ``aiomotorengine.query.comparison``.
+"""
 
-from aiomotorengine.query.base import ComparisonOperator
+from aiomotorengine.query.comparison import NotEqualQueryOperator
 
 __all__ = ["NotEqualQueryOperator"]
-
-
-class NotEqualQueryOperator(ComparisonOperator):
-    """Matches values not equal to the given one.
-
-    ``Q(age__ne=20)`` gives ``{"age": {"$ne": 20}}``.
-    """
-
-    name = "ne"
-    mongo_operator = "$ne"

@@ -1,17 +1,8 @@
-"""``nin``: Matches values equal to none of the given ones"""
+"""``nin``: Matches values equal to none of the given ones.
 
-from __future__ import annotations
+A documented module path, kept as a re-export of ``aiomotorengine.query.comparison``.
+"""
 
-from aiomotorengine.query.base import ListOperator
+from aiomotorengine.query.comparison import NotInQueryOperator
 
 __all__ = ["NotInQueryOperator"]
-
-
-class NotInQueryOperator(ListOperator):
-    """Matches values equal to none of the given ones.
-
-    ``Q(age__nin=[20, 21])`` gives ``{"age": {"$nin": [20, 21]}}``.
-    """
-
-    name = "nin"
-    mongo_operator = "$nin"

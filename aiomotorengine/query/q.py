@@ -1,13 +1,17 @@
-"""``Q``: composable filters, combined with ``|`` and ``&`` and negated with ``~``."""
+"""``Q``: composable filters, combined with ``|`` and ``&`` and negated with ``~``, and the
+compilation of ``Q`` trees into MongoDB filters."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
-if TYPE_CHECKING:
-    from aiomotorengine.document import BaseDocument
+from aiomotorengine.base.document import BaseDocument
+from aiomotorengine.errors import InvalidQueryError, describe_value
+from aiomotorengine.query.compiler import compile_filter
+from aiomotorengine.query.rules import merge_and
 
-__all__ = ["Q"]
+__all__ = ["Q", "compile_arguments", "compile_node"]
 
 
 class Q:
@@ -54,9 +58,6 @@ class Q:
         node.children = tuple(children)
         return node
 
-    def _is_branch(self) -> bool:
-        return bool(self.children) and not self.negated
-
     def __and__(self, other: Q) -> Q:
         return Q._combine(Q.AND, self, other)
 
@@ -74,8 +75,6 @@ class Q:
 
     def to_query(self, document: type[BaseDocument]) -> dict[str, Any]:
         """The MongoDB filter for ``document``, with names and values converted by its fields."""
-        from aiomotorengine.query.compiler import compile_node
-
         return compile_node(document, self)
 
     def __repr__(self) -> str:
@@ -85,3 +84,41 @@ class Q:
         parts = [repr(query) for query in self.raw]
         parts += [f"{key}={value!r}" for key, value in self.keywords.items()]
         return f"Q({', '.join(parts)})"
+
+
+def compile_node(document: type[BaseDocument], node: Q) -> dict[str, Any]:
+    """The filter for a ``Q`` tree."""
+    if node.children:
+        compiled = [part for child in node.children if (part := compile_node(document, child))]
+        if node.negated:
+            return {"$nor": [merge_and(compiled)]} if compiled else {}
+        if node.connector == Q.OR:
+            return {"$or": compiled} if len(compiled) > 1 else (compiled[0] if compiled else {})
+        return merge_and(compiled)
+    if not node.raw:
+        return compile_filter(document, node.keywords) if node.keywords else {}
+    parts = [dict(raw) for raw in node.raw]
+    if node.keywords:
+        parts.append(compile_filter(document, node.keywords))
+    return merge_and(parts)
+
+
+def compile_arguments(
+    document: type[BaseDocument], args: tuple[Any, ...], keywords: dict[str, Any]
+) -> dict[str, Any]:
+    """The filter for ``filter()``'s arguments, ANDed: ``Q`` objects, raw query dicts (passed
+    through unchanged) and keyword conditions."""
+    parts: list[dict[str, Any]] = []
+    for arg in args:
+        if isinstance(arg, Q):
+            parts.append(compile_node(document, arg))
+        elif isinstance(arg, Mapping):
+            parts.append(dict(arg))
+        else:
+            raise InvalidQueryError(
+                f"{document.__name__}: filter() takes Q objects, raw query dicts and "
+                f"keywords, got {describe_value(arg)}"
+            )
+    if keywords:
+        parts.append(compile_filter(document, keywords))
+    return merge_and(parts)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
+from aiomotorengine.base.fields import BaseField
 from aiomotorengine.errors import InvalidQueryError, describe_value
 from aiomotorengine.query.base import QueryOperator
-
-if TYPE_CHECKING:
-    from aiomotorengine.base.fields import BaseField
 
 __all__ = [
     "ContainsQueryOperator",

@@ -24,9 +24,9 @@ from aiomotorengine.errors import (
     DocumentDeletedError,
     describe_value,
 )
+from aiomotorengine.query.update import compile_update
 from aiomotorengine.queryset.driver_errors import is_duplicate_key, unique_key_violation
 from aiomotorengine.queryset.persistence import update_spec
-from aiomotorengine.queryset.updates import compile_update
 
 if TYPE_CHECKING:
     from typing_extensions import Self

@@ -7,28 +7,23 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from aiomotorengine.base.document import CollectionDocument
-from aiomotorengine.base.fields import BaseField
 from aiomotorengine.base.state import Projection
 from aiomotorengine.errors import InvalidQueryError, MultipleObjectsReturned, describe_value
-from aiomotorengine.query.compiler import (
-    compile_filter,
-    compile_node,
-    merge_and,
-    resolve_field_path,
-)
-from aiomotorengine.query.q import Q
+from aiomotorengine.query.compiler import resolve_field_path
+from aiomotorengine.query.q import Q, compile_arguments
+from aiomotorengine.query.rules import FieldName, count_argument, field_name, merge_and, sort_key
+from aiomotorengine.query.update import compile_update
 from aiomotorengine.queryset.aggregation import Aggregation
 from aiomotorengine.queryset.batch import BatchedQuerySet, BatchQuery
 from aiomotorengine.queryset.driver_errors import is_duplicate_key, unique_key_violation
 from aiomotorengine.queryset.indexes import ensure_indexes
 from aiomotorengine.queryset.persistence import collection_for, save_document
 from aiomotorengine.queryset.references import load_references
-from aiomotorengine.queryset.updates import compile_update
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -36,8 +31,6 @@ if TYPE_CHECKING:
 __all__ = ["QuerySet", "UpdateResult", "require_alias"]
 
 D = TypeVar("D", bound=CollectionDocument)
-
-FieldName = str | BaseField[Any]
 
 
 @dataclass(frozen=True)
@@ -86,32 +79,16 @@ class QuerySet(Generic[D]):
         return other
 
     # --- building ------------------------------------------------------------------------
-    def _compile(self, args: tuple[Any, ...], keywords: dict[str, Any]) -> dict[str, Any]:
-        parts: list[dict[str, Any]] = []
-        for arg in args:
-            if isinstance(arg, Q):
-                parts.append(compile_node(self._document, arg))
-            elif isinstance(arg, Mapping):
-                parts.append(dict(arg))  # a raw query: passed through unchanged
-            else:
-                raise InvalidQueryError(
-                    f"{self._document.__name__}: filter() takes Q objects, raw query dicts and "
-                    f"keywords, got {describe_value(arg)}"
-                )
-        if keywords:
-            parts.append(compile_filter(self._document, keywords))
-        return merge_and(parts)
-
     def filter(self, *args: Q | Mapping[str, Any], **keywords: Any) -> Self:
         """Narrow the query (ANDed with what is there)."""
-        compiled = self._compile(args, keywords)
+        compiled = compile_arguments(self._document, args, keywords)
         if compiled:
             self._filters.append(compiled)
         return self
 
     def filter_not(self, *args: Q | Mapping[str, Any], **keywords: Any) -> Self:
         """Exclude what matches (``$nor``), ANDed with what is there."""
-        compiled = self._compile(args, keywords)
+        compiled = compile_arguments(self._document, args, keywords)
         if compiled:
             self._filters.append({"$nor": [compiled]})
         return self
@@ -119,14 +96,7 @@ class QuerySet(Generic[D]):
     def order_by(self, field: FieldName, direction: int = ASCENDING) -> Self:
         """Sort by ``field`` (a name, ``"-name"`` for descending, or a field like
         ``User.name``); repeated calls add sort keys."""
-        name = self._name(field)
-        if name.startswith("-"):
-            name, direction = name[1:], DESCENDING
-        if isinstance(direction, bool) or direction not in (ASCENDING, DESCENDING):
-            raise InvalidQueryError(
-                f"{self._document.__name__}: sort direction must be ASCENDING (1) or "
-                f"DESCENDING (-1), got {describe_value(direction)}"
-            )
+        name, direction = sort_key(self._document, field, direction)
         path = self._path(name)
         self._sort = [(key, d) for key, d in self._sort if key != path]
         self._sort.append((path, direction))
@@ -134,24 +104,24 @@ class QuerySet(Generic[D]):
 
     def limit(self, count: int) -> Self:
         """Return at most ``count`` documents (0: no limit)."""
-        self._limit = self._non_negative("limit", count)
+        self._limit = count_argument("limit", count)
         return self
 
     def skip(self, count: int) -> Self:
         """Skip the first ``count`` documents."""
-        self._skip = self._non_negative("skip", count)
+        self._skip = count_argument("skip", count)
         return self
 
     def only(self, *fields: FieldName) -> Self:
         """Load only these fields (``_id`` always); the documents remember what was loaded,
         and saving them touches only what changed."""
-        paths = [self._path(self._name(field)) for field in fields]
+        paths = [self._path(field_name(self._document, field)) for field in fields]
         self._projection = Projection.only(self._document._fields_by_db_field, paths)
         return self
 
     def exclude(self, *fields: FieldName) -> Self:
         """Load every field but these."""
-        paths = [self._path(self._name(field)) for field in fields]
+        paths = [self._path(field_name(self._document, field)) for field in fields]
         if "_id" in paths:
             raise InvalidQueryError(f"{self._document.__name__}: _id is always loaded")
         self._projection = Projection.exclude(self._document._fields_by_db_field, paths)
@@ -172,28 +142,9 @@ class QuerySet(Generic[D]):
         ``.update(...)`` (see :class:`~aiomotorengine.queryset.batch.BatchQuery`)."""
         return BatchedQuerySet(batch, self)
 
-    def _name(self, field: FieldName) -> str:
-        if isinstance(field, BaseField):
-            if self._document._fields.get(field.name) is not field:
-                raise InvalidQueryError(
-                    f"{self._document.__name__}: {field!r} is not a field of this model"
-                )
-            return field.name
-        if not isinstance(field, str):
-            raise InvalidQueryError(
-                f"{self._document.__name__}: expected a field name or field, got "
-                f"{describe_value(field)}"
-            )
-        return field
-
     def _path(self, name: str) -> str:
         path, _, _ = resolve_field_path(self._document, name, allow_operator=False)
         return path
-
-    def _non_negative(self, what: str, count: int) -> int:
-        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-            raise InvalidQueryError(f"{what}() takes a non-negative int, got {count!r}")
-        return count
 
     def refuse_skip_limit(self, action: str) -> None:
         """Writes to every match ignore ``skip()``/``limit()``, so they refuse them rather
@@ -244,7 +195,7 @@ class QuerySet(Generic[D]):
 
     async def to_list(self, length: int | None = None, alias: str | None = None) -> list[D]:
         """Like ``find_all``, at most ``length`` documents (``None``: all of them)."""
-        if length is not None and self._non_negative("to_list", length) == 0:
+        if length is not None and count_argument("to_list", length) == 0:
             return []
         resolved, collection = self._collection(alias)
         options = self._find_options()
@@ -350,7 +301,7 @@ class QuerySet(Generic[D]):
     async def distinct(self, field: FieldName, alias: str | None = None) -> list[Any]:
         """The distinct values of ``field`` among matching documents, converted by the field."""
         path, resolved_field, _ = resolve_field_path(
-            self._document, self._name(field), allow_operator=False
+            self._document, field_name(self._document, field), allow_operator=False
         )
         _, collection = self._collection(alias)
         values = await collection.distinct(path, self.query)
@@ -454,7 +405,7 @@ class QuerySet(Generic[D]):
     @property
     def aggregate(self) -> Aggregation[D]:
         """An aggregation pipeline builder over this queryset's documents."""
-        aggregation: Aggregation[D] = Aggregation(self)
+        aggregation: Aggregation[D] = Aggregation(self._document, self._collection)
         if self._filters:
             aggregation.raw([{"$match": self.query}])
         return aggregation

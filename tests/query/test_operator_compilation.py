@@ -227,3 +227,14 @@ def test_regex_operator() -> None:
     }
     with pytest.raises(InvalidQueryError, match="regex takes a str"):
         compiled(name__regex=5)
+
+
+def test_an_operator_name_registers_once() -> None:
+    from aiomotorengine.query.comparison import GreaterThanQueryOperator
+
+    with pytest.raises(TypeError, match="'gt' is already taken by GreaterThanQueryOperator"):
+
+        class Greater(QueryOperator):
+            name = "gt"
+
+    assert type(OPERATORS["gt"]) is GreaterThanQueryOperator

@@ -25,7 +25,7 @@ from aiomotorengine import (
     connect,
 )
 from aiomotorengine.connection import disconnect, redact
-from aiomotorengine.queryset.updates import compile_update
+from aiomotorengine.query.update import compile_update
 
 SECRET = "S3cr3t-Pw"
 

@@ -22,7 +22,7 @@ from aiomotorengine import (
     ObjectIdField,
     StringField,
 )
-from aiomotorengine.queryset.updates import compile_update
+from aiomotorengine.query.update import compile_update
 
 
 class UpAddress(EmbeddedDocument):

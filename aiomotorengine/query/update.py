@@ -1,18 +1,17 @@
-"""Compile update definitions (``{"name": "x"}``, ``inc__views=1``) into MongoDB updates."""
+"""Compile update definitions (``{"name": "x"}``, ``inc__views=1``) into MongoDB updates
+(no I/O)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from aiomotorengine.base.document import BaseDocument
 from aiomotorengine.base.fields import BaseField
 from aiomotorengine.errors import InvalidQueryError, describe_value
 from aiomotorengine.query.base import has_operator
 from aiomotorengine.query.compiler import resolve_field_path
-
-if TYPE_CHECKING:
-    from aiomotorengine.document import BaseDocument
 
 __all__ = ["UPDATE_OPERATORS", "compile_update"]
 

@@ -1,15 +1,12 @@
 """aiomotorengine: an asyncio object-document mapper for MongoDB on PyMongo's async API.
 
-::
+Declare models with ``Document`` and fields, ``connect()`` once, then query and save::
 
-    from aiomotorengine import Document, StringField, IntField, connect
-
-    class User(Document):
-        name = StringField(required=True)
-        age = IntField()
-
-    connect("app", host="mongodb://localhost:27017/")
-    user = await User.objects.create(name="Ada", age=36)
+    >>> class User(Document):
+    ...     name = StringField(required=True)
+    ...     age = IntField()
+    >>> connect("app", host="mongodb://localhost:27017/")
+    >>> user = await User.objects.create(name="Ada", age=36)
 """
 
 from pymongo import ASCENDING, DESCENDING

@@ -1,16 +1,17 @@
 """``Document`` and ``EmbeddedDocument``, the classes models derive from.
 
-``Document`` is the I/O-free :class:`~aiomotorengine.base.document.CollectionDocument` plus its
-queryset (``Model.objects``) and the persistence methods, which run through the queryset layer.
+Each is an I/O-free base class of :mod:`aiomotorengine.base.document` plus what needs the
+queryset layer: ``Model.objects``, the persistence methods and ``load_references()``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
-from aiomotorengine.base.document import BaseDocument, CollectionDocument, EmbeddedDocument
+from aiomotorengine.base.document import BaseDocument, BaseEmbeddedDocument, CollectionDocument
 from aiomotorengine.base.registry import get_document
 from aiomotorengine.queryset import (
+    LoadedReferences,
     QuerySet,
     delete_document,
     ensure_indexes,
@@ -73,10 +74,10 @@ class Document(CollectionDocument):
         """Refresh every field from the database, dropping unsaved changes."""
         return await reload_document(self, alias)
 
-    async def load_references(self, fields: list[str] | None = None) -> Self:
-        """Load lazy references (all, or those named) with one query per collection."""
-        await load_references([self], fields)
-        return self
+    async def load_references(self, fields: list[str] | None = None) -> LoadedReferences:
+        """Load lazy references (all, or those named) with one query per collection; the
+        result tells how many (``result["loaded_reference_count"]``, as in 0.x)."""
+        return await load_references([self], fields)
 
     @classmethod
     async def ensure_index(cls, alias: str | None = None) -> int:
@@ -85,3 +86,19 @@ class Document(CollectionDocument):
         await User.ensure_index()
         """
         return await ensure_indexes(cls, alias=alias)
+
+
+class EmbeddedDocument(BaseEmbeddedDocument):
+    """A document stored inside another one (no collection, no ``_id``)::
+
+    class Comment(EmbeddedDocument):
+        text = StringField(required=True)
+        author = ReferenceField(User)
+
+    await post.comments[0].load_references()
+    """
+
+    async def load_references(self, fields: list[str] | None = None) -> LoadedReferences:
+        """Load the references of this embedded document (all, or those named): one query
+        per referenced collection, on the connection its model resolves."""
+        return await load_references([self], fields)

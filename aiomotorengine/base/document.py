@@ -28,9 +28,9 @@ __all__ = [
     "REFERENCE",
     "REFERENCE_LIST",
     "BaseDocument",
+    "BaseEmbeddedDocument",
     "CollectionDocument",
     "DocumentMetaclass",
-    "EmbeddedDocument",
     "ReferencePlanEntry",
 ]
 
@@ -59,6 +59,15 @@ class DocumentMetaclass(type):
         strict = bool(getattr(cls, "__strict__", False))
         for attribute, value in namespace.items():
             if isinstance(value, BaseField):
+                problem = value.declaration_problem()
+                if problem is not None:
+                    shown, reason = problem
+                    raise InvalidDocumentError(
+                        f"{name}.{attribute}: {reason}",
+                        model=name,
+                        field=attribute,
+                        value=shown,
+                    )
                 fields[attribute] = value
                 value.inherit_strict(strict)
 
@@ -66,9 +75,12 @@ class DocumentMetaclass(type):
         for attribute, field in fields.items():
             other = by_db_field.get(field.db_field)
             if other is not None:
-                raise TypeError(
+                raise InvalidDocumentError(
                     f"{name}: fields {other.name!r} and {attribute!r} both use "
-                    f"db_field {field.db_field!r}"
+                    f"db_field {field.db_field!r}; each field needs a key of its own",
+                    model=name,
+                    field=attribute,
+                    value=field.db_field,
                 )
             by_db_field[field.db_field] = field
 
@@ -649,8 +661,9 @@ class CollectionDocument(BaseDocument):
         )
 
 
-class EmbeddedDocument(BaseDocument):
-    """A document stored inside another one (no collection, no ``_id``)."""
+class BaseEmbeddedDocument(BaseDocument):
+    """A document stored inside another one (no collection, no ``_id``): the I/O-free base of
+    :class:`aiomotorengine.EmbeddedDocument`."""
 
     def __eq__(self, other: object) -> bool:
         if type(self) is not type(other):

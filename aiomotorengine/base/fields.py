@@ -317,6 +317,11 @@ class BaseField(Generic[T]):
         embedded = self.element_field().embedded_document()
         return None if embedded is None else embedded._fields
 
+    def declaration_problem(self) -> tuple[Any, str] | None:
+        """What is wrong with this field's declaration, as ``(offending value, reason)``;
+        checked when the model class is created."""
+        return None
+
     def check_loaded(self, instance: object, value: Any) -> None:
         """Raise when ``value`` is a placeholder that must be loaded before it is read."""
 

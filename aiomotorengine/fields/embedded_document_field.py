@@ -37,6 +37,16 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
             self._embedded_type = resolved
         return self._embedded_type  # type: ignore[return-value]
 
+    def declaration_problem(self) -> tuple[Any, str] | None:
+        declared = self._embedded_type
+        if isinstance(declared, str) or (
+            isinstance(declared, type) and issubclass(declared, BaseDocument)
+        ):
+            return None
+        return declared, (
+            f"EmbeddedDocumentField takes an EmbeddedDocument class or its name, got {declared!r}"
+        )
+
     def describe(self) -> str:
         name = self._embedded_type
         return f"a {name if isinstance(name, str) else name.__name__} instance"

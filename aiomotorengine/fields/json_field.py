@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from aiomotorengine.base.fields import BaseField
@@ -13,13 +14,21 @@ _SCALARS = (str, int, float, bool, type(None))
 
 
 def _is_json(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)  # JSON has no NaN or infinities
     if isinstance(value, _SCALARS):
         return True
     if isinstance(value, (list, tuple)):
         return all(_is_json(item) for item in value)
     if isinstance(value, dict):
-        return all(isinstance(key, str) and _is_json(item) for key, item in value.items())
+        return all(_is_key(key) and _is_json(item) for key, item in value.items())
     return False
+
+
+def _is_key(key: Any) -> bool:
+    """A key MongoDB stores and addresses as one path part: a non-empty str without ``.``
+    (a path separator) or NUL (which BSON cannot hold)."""
+    return isinstance(key, str) and key != "" and "." not in key and "\0" not in key
 
 
 class JsonField(BaseField[Any]):
@@ -39,7 +48,10 @@ class JsonField(BaseField[Any]):
         return _is_json(value) and not _has_operator(value)
 
     def describe(self) -> str:
-        return "a JSON-compatible value (dict, list, str, number, bool; no '$' keys)"
+        return (
+            "a JSON-compatible value (dict, list, str, finite number, bool; keys non-empty "
+            "strings without '.', NUL or a leading '$')"
+        )
 
     def to_son(self, value: Any) -> Any:
         return _to_bson(value)

@@ -30,6 +30,10 @@ class ListField(BaseField[list[T]], Generic[T]):
     def __init__(self, base_field: BaseField[T] | None = None, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("default", list)
         super().__init__(*args, **kwargs)
+        # Anything but a field instance is reported when the model class is created.
+        self._declared_item = base_field
+        if not isinstance(base_field, BaseField):
+            base_field = None
         self.base_field: BaseField[Any] = base_field if base_field is not None else BaseField()
         self._identity_items = self.base_field.is_identity
         self.holds_documents = self.base_field.holds_documents  # type: ignore[misc]
@@ -106,6 +110,17 @@ class ListField(BaseField[list[T]], Generic[T]):
 
     def element_field(self) -> BaseField[Any]:
         return self.base_field
+
+    def declaration_problem(self) -> tuple[Any, str] | None:
+        declared = self._declared_item
+        if declared is None or isinstance(declared, BaseField):
+            return self.base_field.declaration_problem()
+        if isinstance(declared, type) and issubclass(declared, BaseField):
+            return declared, (
+                f"ListField takes a field instance, got the class {declared.__name__}: "
+                f"write ListField({declared.__name__}())"
+            )
+        return declared, f"ListField takes a field instance such as StringField(), got {declared!r}"
 
     def inherit_strict(self, strict: bool) -> None:
         super().inherit_strict(strict)

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import os
+from collections.abc import Callable
 from typing import Any
 
 from aiomotorengine.base.fields import BaseField
@@ -43,12 +44,13 @@ def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
 class HashedPassword:
     """A stored password hash. Compare it with a plaintext (``user.password == "secret"`` or
     ``user.password.verify("secret")``): the check runs in constant time. Its ``repr`` never
-    shows the hash."""
+    shows the hash. ``crypt_func`` is the field's own hash function, when it has one."""
 
-    __slots__ = ("encoded",)
+    __slots__ = ("crypt_func", "encoded")
 
-    def __init__(self, encoded: str) -> None:
+    def __init__(self, encoded: str, crypt_func: Callable[[str], str] | None = None) -> None:
         self.encoded = encoded
+        self.crypt_func = crypt_func
 
     @classmethod
     def from_plaintext(cls, plaintext: str) -> HashedPassword:
@@ -60,6 +62,8 @@ class HashedPassword:
         """Whether ``plaintext`` is the password this hash was made from."""
         if not isinstance(plaintext, str):
             return False
+        if self.crypt_func is not None:
+            return hmac.compare_digest(str(self.crypt_func(plaintext)), self.encoded)
         parts = self.encoded.split("$")
         if len(parts) == 6 and parts[0] == _SCHEME:
             n, r, p = (int(part) for part in parts[1:4])
@@ -94,15 +98,37 @@ class PasswordField(BaseField[HashedPassword]):
 
     Read back, the value is a :class:`HashedPassword`; compare it with a plaintext to check a
     login (constant time). Hashes written by 0.x (unsalted MD5 or SHA-256) still verify.
+
+    ``crypt_func`` (0.x's way to choose the hash) replaces scrypt: a function from the plaintext
+    to the stored string, used to hash and to verify. Being deterministic, it also lets a filter
+    take the plaintext::
+
+        password = PasswordField(crypt_func=lambda text: hashlib.sha256(text.encode()).hexdigest())
     """
 
     python_types = (HashedPassword,)
     revalidate_on_save = False
 
+    def __init__(
+        self, crypt_func: Callable[[str], str] | None = None, *args: Any, **kwargs: Any
+    ) -> None:
+        if crypt_func is not None and not callable(crypt_func):
+            raise TypeError(f"PasswordField(crypt_func=...) takes a function, got {crypt_func!r}")
+        super().__init__(*args, **kwargs)
+        self.crypt_func = crypt_func
+
     def coerce(self, value: Any) -> Any:
         if isinstance(value, str) and value:  # an empty password is refused, never hashed
-            return HashedPassword.from_plaintext(value)
+            return self._hash(value)
         return value
+
+    def _hash(self, plaintext: str) -> HashedPassword:
+        if self.crypt_func is None:
+            return HashedPassword.from_plaintext(plaintext)
+        encoded = self.crypt_func(plaintext)
+        if not isinstance(encoded, str):
+            raise TypeError("crypt_func must return a str")  # refused as an invalid value
+        return HashedPassword(encoded, self.crypt_func)
 
     def describe(self) -> str:
         return "a non-empty password (str)"
@@ -122,11 +148,13 @@ class PasswordField(BaseField[HashedPassword]):
         return value.encoded
 
     def from_son(self, value: Any) -> Any:
-        return HashedPassword(value)
+        return HashedPassword(value, self.crypt_func)
 
     def to_query(self, value: Any) -> Any:
         if isinstance(value, HashedPassword):
             return value.encoded
+        if self.crypt_func is not None and isinstance(value, str) and value:
+            return self._hash(value).encoded
         raise InvalidQueryError(
             "filter on a password with a HashedPassword value; "
             "salted hashes cannot be matched from a plaintext (load the document and compare)"

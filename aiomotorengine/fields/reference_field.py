@@ -96,6 +96,14 @@ class ReferenceField(BaseField[R], Generic[R]):
     def referenced_document(self) -> type[R]:
         return self.reference_type
 
+    def declaration_problem(self) -> tuple[Any, str] | None:
+        declared = self._reference_type
+        if isinstance(declared, str) or (
+            isinstance(declared, type) and issubclass(declared, CollectionDocument)
+        ):
+            return None
+        return declared, f"ReferenceField takes a Document class or its name, got {declared!r}"
+
     def describe(self) -> str:
         name = self._reference_type
         shown = name if isinstance(name, str) else name.__name__

@@ -95,7 +95,7 @@ class EndsWithQueryOperator(_TextOperator):
     """Strings ending with the text."""
 
     name = "endswith"
-    template = "{}$"
+    template = r"{}\z"
 
 
 class IEndsWithQueryOperator(EndsWithQueryOperator):
@@ -109,7 +109,7 @@ class ExactQueryOperator(_TextOperator):
     """Strings equal to the text (as a regex, so ``iexact`` can ignore case)."""
 
     name = "exact"
-    template = "^{}$"
+    template = r"^{}\z"
 
 
 class IExactQueryOperator(ExactQueryOperator):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
+import bson
 from pymongo import DeleteMany, DeleteOne, InsertOne, UpdateMany, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -25,7 +26,11 @@ from aiomotorengine.errors import (
     describe_value,
 )
 from aiomotorengine.query.update import compile_update
-from aiomotorengine.queryset.driver_errors import is_duplicate_key, unique_key_violation
+from aiomotorengine.queryset.driver_errors import (
+    checked_size,
+    is_duplicate_key,
+    unique_key_violation,
+)
 from aiomotorengine.queryset.persistence import update_spec
 
 if TYPE_CHECKING:
@@ -111,17 +116,23 @@ class BatchQuery:
         self._check_alias(model, state.alias, f"{document!r}")
         alias = self.alias
         write: _Write
+        # Sizes are checked now: in a bulk write, the server would refuse a document over
+        # MongoDB's limit only after applying the writes before it.
+        codec_options = get_connection(alias).collection(model.__collection__).codec_options
         if not state.persisted:
             son = document._insert_son(assign_id=True)
+            checked_size(model, son, bson.encode(son, codec_options=codec_options))
             write = _Write(model, InsertOne(son), lambda: document._inserted(son, alias))
         else:
             change = document._changes()
             if change is None:
                 return document
             sets, unsets = change
+            spec = update_spec(sets, unsets)
+            checked_size(model, sets, bson.encode(spec, codec_options=codec_options))
             write = _Write(
                 model,
-                UpdateOne({"_id": document._stored_id()}, update_spec(sets, unsets)),
+                UpdateOne({"_id": document._stored_id()}, spec),
                 lambda: document._updated(sets, unsets, alias),
                 document_update=True,
             )

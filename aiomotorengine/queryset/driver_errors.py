@@ -1,20 +1,31 @@
 """The one place that translates driver errors a caller can act on: duplicate keys (server
-code 11000) become ``UniqueKeyViolationError`` naming the model, the fields and the values."""
+code 11000) become ``UniqueKeyViolationError`` naming the model, the fields and the values; a
+document over the server's size limit becomes ``InvalidDocumentError`` naming its largest
+field (the driver refuses it before sending anything)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+import bson
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from aiomotorengine.base.document import BaseDocument
 from aiomotorengine.base.fields import BaseField
-from aiomotorengine.errors import UniqueKeyViolationError, describe_value
+from aiomotorengine.errors import InvalidDocumentError, UniqueKeyViolationError, describe_value
 
-__all__ = ["is_duplicate_key", "unique_key_violation"]
+__all__ = [
+    "MAX_DOCUMENT_BYTES",
+    "checked_size",
+    "document_too_large",
+    "is_duplicate_key",
+    "unique_key_violation",
+]
 
 _DUPLICATE_KEY = 11000
+#: MongoDB's limit on one document (``maxBsonObjectSize``), fixed since MongoDB 1.8.
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 
 
 def is_duplicate_key(error: PyMongoError) -> bool:
@@ -55,6 +66,32 @@ def unique_key_violation(
         fields=fields,
         key_value=dict(key_value),
     )
+
+
+def document_too_large(
+    document: type[BaseDocument], son: Mapping[str, Any]
+) -> InvalidDocumentError:
+    """``InvalidDocumentError`` for a document (or ``$set``) over MongoDB's size limit,
+    naming its largest top-level field and that field's size."""
+    sizes = {key: len(bson.encode({"v": value})) for key, value in son.items()}
+    largest = max(sizes, key=sizes.__getitem__) if sizes else "_id"
+    name, _ = _attribute_path(document, largest)
+    model = document.__name__
+    return InvalidDocumentError(
+        f"{model}.{name}: the document is larger than MongoDB's limit of "
+        f"{MAX_DOCUMENT_BYTES:,} bytes "
+        f"({name} alone takes {sizes.get(largest, 0):,}); nothing was written",
+        model=model,
+        field=name,
+    )
+
+
+def checked_size(document: type[BaseDocument], son: Mapping[str, Any], encoded: bytes) -> bytes:
+    """``encoded`` (the BSON of ``son``), or ``InvalidDocumentError`` when it is over
+    MongoDB's limit: refused here, before anything is sent."""
+    if len(encoded) > MAX_DOCUMENT_BYTES:
+        raise document_too_large(document, son)
+    return encoded
 
 
 def _attribute_path(

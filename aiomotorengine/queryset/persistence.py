@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DocumentTooLarge, DuplicateKeyError
 
 from aiomotorengine.base.document import CollectionDocument
 from aiomotorengine.connection import get_connection, resolve_alias
 from aiomotorengine.errors import DocumentDeletedError
-from aiomotorengine.queryset.driver_errors import unique_key_violation
+from aiomotorengine.queryset.driver_errors import document_too_large, unique_key_violation
 
 __all__ = [
     "collection_for",
@@ -69,6 +69,8 @@ async def _save(document: D, alias: str | None) -> D:
             await collection.insert_one(son)
         except DuplicateKeyError as error:
             raise unique_key_violation(document_class, error) from None
+        except DocumentTooLarge:
+            raise document_too_large(document_class, son) from None
         document._inserted(son, resolved)
         return document
     change = document._changes()
@@ -80,6 +82,8 @@ async def _save(document: D, alias: str | None) -> D:
         result = await collection.update_one({"_id": identifier}, update_spec(sets, unsets))
     except DuplicateKeyError as error:
         raise unique_key_violation(document_class, error) from None
+    except DocumentTooLarge:
+        raise document_too_large(document_class, sets) from None
     if result.matched_count == 0:
         raise DocumentDeletedError(
             f"{document_class.__name__} _id={identifier!r} no longer exists in collection "

@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+import bson
 from bson import ObjectId
+from bson.raw_bson import RawBSONDocument
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -20,7 +22,11 @@ from aiomotorengine.query.rules import FieldName, count_argument, field_name, me
 from aiomotorengine.query.update import compile_update
 from aiomotorengine.queryset.aggregation import Aggregation
 from aiomotorengine.queryset.batch import BatchedQuerySet, BatchQuery
-from aiomotorengine.queryset.driver_errors import is_duplicate_key, unique_key_violation
+from aiomotorengine.queryset.driver_errors import (
+    checked_size,
+    is_duplicate_key,
+    unique_key_violation,
+)
 from aiomotorengine.queryset.indexes import ensure_indexes
 from aiomotorengine.queryset.persistence import collection_for, save_document
 from aiomotorengine.queryset.references import load_references
@@ -260,6 +266,11 @@ class QuerySet(Generic[D]):
         ``MultipleObjectsReturned``."""
         if id is not None:
             filters["_id"] = id
+        elif not filters and not self._filters:
+            raise InvalidQueryError(
+                f"{self._document.__name__}.objects.get() needs an id or filters to say which "
+                f"document; use first() for any one of them"
+            )
         # A terminal call: narrow a copy, so this queryset keeps its own filters.
         queryset = self.clone().filter(**filters) if filters else self
         resolved, collection = queryset._collection(alias)
@@ -340,9 +351,20 @@ class QuerySet(Generic[D]):
                 f"more than once in the list; nothing was written"
             )
         sons = [document._insert_son() for document in documents]
+        for son in sons:
+            if son.get("_id") is None:  # as the driver would: the documents get theirs once stored
+                son["_id"] = ObjectId()
         resolved, collection = self._collection(alias)
+        # Encoded here, once: a document over MongoDB's size limit is refused before any of
+        # them is sent (the server would refuse it after storing those before it).
+        codec_options = collection.codec_options
+        model = self._document
+        encoded = [
+            RawBSONDocument(checked_size(model, son, bson.encode(son, codec_options=codec_options)))
+            for son in sons
+        ]
         try:
-            await collection.insert_many(sons)
+            await collection.insert_many(encoded)
         except (DuplicateKeyError, BulkWriteError) as error:
             if not is_duplicate_key(error):
                 raise

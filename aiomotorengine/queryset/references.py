@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from bson import ObjectId
@@ -21,7 +21,7 @@ from aiomotorengine.errors import InvalidQueryError
 from aiomotorengine.fields.reference_field import DanglingReference
 from aiomotorengine.queryset.persistence import collection_for
 
-__all__ = ["load_references"]
+__all__ = ["LoadedReferences", "load_references"]
 
 # A place holding a reference: (container, key, referenced class), where container[key] is an
 # ObjectId (or a loaded document) and is replaced in place once loaded.
@@ -48,23 +48,56 @@ def _slots(document: BaseDocument, names: Sequence[str] | None) -> Iterator[_Slo
                     yield from _slots(item, None)
 
 
+class LoadedReferences(Mapping[str, Any]):
+    """What ``load_references()`` did, readable as attributes and, as in 0.x, as a mapping:
+    ``result.loaded_reference_count`` / ``result["loaded_reference_count"]`` (references
+    replaced by their documents; dangling ones are not counted) and ``loaded_values`` (the
+    documents loaded, each once)."""
+
+    __slots__ = ("loaded_reference_count", "loaded_values")
+
+    def __init__(self, loaded_reference_count: int, loaded_values: list[CollectionDocument]):
+        self.loaded_reference_count = loaded_reference_count
+        self.loaded_values = loaded_values
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.__slots__:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__slots__)
+
+    def __len__(self) -> int:
+        return len(self.__slots__)
+
+    def __repr__(self) -> str:
+        return (
+            f"<LoadedReferences loaded_reference_count={self.loaded_reference_count} "
+            f"loaded_values={len(self.loaded_values)}>"
+        )
+
+
 async def load_references(
-    documents: Sequence[CollectionDocument], fields: Sequence[str] | None = None
-) -> None:
+    documents: Sequence[BaseDocument], fields: Sequence[str] | None = None
+) -> LoadedReferences:
     """Load the references of ``documents`` (all, or the fields named), then those of the
     loaded documents whose model sets ``__lazy__ = False``, level by level. Each level costs
     one ``$in`` query per referenced collection; a dangling reference reads as ``None``.
 
     A referenced model without a connection of its own is read on the connection its
-    referencing document came from."""
+    referencing document came from (for an embedded document: the default)."""
     if fields is not None:
         _check_names(documents, fields)
     loaded: defaultdict[type, dict[Any, CollectionDocument]] = defaultdict(dict)
     for document in documents:
-        identifier = document._stored_id()
-        if identifier is not None:
-            loaded[type(document)][identifier] = document
-    level: Sequence[CollectionDocument] = documents
+        if isinstance(document, CollectionDocument):
+            identifier = document._stored_id()
+            if identifier is not None:
+                loaded[type(document)][identifier] = document
+    level: Sequence[BaseDocument] = documents
+    count = 0
+    values: list[CollectionDocument] = []
     names = fields
     aliases: dict[tuple[type[CollectionDocument], str | None], str] = {}
     while level:
@@ -92,16 +125,23 @@ async def load_references(
             by_id = loaded[reference_type]
             for instance in reference_type.hydrate(found, alias=alias):
                 by_id[instance._stored_id()] = instance
+                values.append(instance)
                 if not reference_type.__lazy__:
                     next_level.append(instance)
         for container, key, reference_type in slots:
             identifier = container[key]
-            container[key] = loaded[reference_type].get(identifier) or DanglingReference(identifier)
+            target = loaded[reference_type].get(identifier)
+            if target is None:
+                container[key] = DanglingReference(identifier)
+            else:
+                container[key] = target
+                count += 1
         level = next_level
         names = None
+    return LoadedReferences(count, values)
 
 
-def _check_names(documents: Sequence[CollectionDocument], names: Sequence[str]) -> None:
+def _check_names(documents: Sequence[BaseDocument], names: Sequence[str]) -> None:
     if isinstance(names, str):
         raise InvalidQueryError(
             f"load_references(fields=...) takes a list of field names, got {names!r}"

@@ -5,6 +5,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import bson
+from bson.binary import UuidRepresentation
+from bson.codec_options import CodecOptions
+from bson.raw_bson import RawBSONDocument
 from pymongo import monitoring
 
 __all__ = ["WRITE_COMMANDS", "CommandRecorder"]
@@ -30,7 +34,7 @@ class CommandRecorder(monitoring.CommandListener):
         self.commands: list[tuple[str, dict[str, Any]]] = []
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        self.commands.append((event.command_name, copy.deepcopy(dict(event.command))))
+        self.commands.append((event.command_name, _plain(dict(event.command))))
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
@@ -60,3 +64,20 @@ class CommandRecorder(monitoring.CommandListener):
 
     def __len__(self) -> int:
         return len(self.commands)
+
+
+# How documents sent as raw BSON (bulk inserts) are read back: as aiomotorengine encodes them.
+_RAW_READ_AS: CodecOptions[dict[str, Any]] = CodecOptions(
+    uuid_representation=UuidRepresentation.STANDARD
+)
+
+
+def _plain(value: Any) -> Any:
+    """A deep copy of a command with raw BSON documents decoded into dicts."""
+    if isinstance(value, RawBSONDocument):
+        return bson.decode(value.raw, codec_options=_RAW_READ_AS)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return copy.deepcopy(value)

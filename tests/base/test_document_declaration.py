@@ -77,7 +77,7 @@ def test_subclass_may_redefine_a_field() -> None:
 
 
 def test_duplicate_db_field_in_one_class_is_an_error_naming_both() -> None:
-    with pytest.raises(TypeError) as raised:
+    with pytest.raises(InvalidDocumentError) as raised:
 
         class Clash(Document):
             name = StringField(db_field="n")
@@ -86,10 +86,11 @@ def test_duplicate_db_field_in_one_class_is_an_error_naming_both() -> None:
     message = str(raised.value)
     assert "Clash" in message and "'name'" in message and "'nick'" in message
     assert "'n'" in message
+    assert (raised.value.model, raised.value.field, raised.value.value) == ("Clash", "nick", "n")
 
 
 def test_duplicate_db_field_across_the_hierarchy_is_an_error_naming_both() -> None:
-    with pytest.raises(TypeError) as raised:
+    with pytest.raises(InvalidDocumentError) as raised:
 
         class Contractor(User):
             surname = StringField(db_field="last_name")
@@ -117,3 +118,29 @@ def test_embedded_document_has_no_id_and_no_collection() -> None:
     assert Point(x=1).to_son() == {"x": 1}
     assert Point(x=1) == Point(x=1) and Point(x=1) != Point(x=2)
     assert "x" in repr(Point(x=1))
+
+
+@pytest.mark.parametrize(
+    ("declaration", "shown"),
+    [
+        ("ListField('x')", "'x'"),
+        ("ListField(StringField)", "ListField(StringField())"),
+        ("ListField(ListField(ReferenceField(3)))", "3"),
+        ("EmbeddedDocumentField(10)", "10"),
+        ("ReferenceField(10)", "10"),
+        ("ReferenceField(Plain)", "Plain"),
+    ],
+)
+def test_field_declarations_are_checked_when_the_class_is_created(
+    declaration: str, shown: str
+) -> None:
+    namespace: dict[str, object] = {}
+    exec(
+        "from aiomotorengine import *\nclass Plain(EmbeddedDocument):\n    pass\n",
+        namespace,
+    )
+    with pytest.raises(InvalidDocumentError) as raised:
+        exec(f"class Declared(Document):\n    broken = {declaration}\n", namespace)
+    error = raised.value
+    assert (error.model, error.field) == ("Declared", "broken")
+    assert str(error).startswith("Declared.broken: ") and shown in str(error)

@@ -193,17 +193,21 @@ def test_elem_match_rejects_unknown_names() -> None:
         ("icontains", {"$regex": r"a\.b", "$options": "i"}),
         ("startswith", {"$regex": r"^a\.b"}),
         ("istartswith", {"$regex": r"^a\.b", "$options": "i"}),
-        ("endswith", {"$regex": r"a\.b$"}),
-        ("iendswith", {"$regex": r"a\.b$", "$options": "i"}),
-        ("exact", {"$regex": r"^a\.b$"}),
-        ("iexact", {"$regex": r"^a\.b$", "$options": "i"}),
+        ("endswith", {"$regex": r"a\.b\z"}),
+        ("iendswith", {"$regex": r"a\.b\z", "$options": "i"}),
+        ("exact", {"$regex": r"^a\.b\z"}),
+        ("iexact", {"$regex": r"^a\.b\z", "$options": "i"}),
     ],
 )
 def test_string_operators_escape_the_text(operator: str, expected: dict[str, Any]) -> None:
     assert compiled(**{f"name__{operator}": "a.b"}) == {"n": expected}
-    pattern = re.compile(expected["$regex"], re.I if "$options" in expected else 0)
+    # PCRE's \z (the very end, MongoDB's engine) is \Z in Python's re.
+    python_pattern = expected["$regex"].replace(r"\z", r"\Z")
+    pattern = re.compile(python_pattern, re.I if "$options" in expected else 0)
     assert not pattern.search("axb")  # "." is literal
     assert pattern.search("a.b")
+    if operator.endswith(("endswith", "exact")):
+        assert not pattern.search("a.b\n")  # "$" would match before a final newline
 
 
 @pytest.mark.parametrize("text", ["(", "a*", "[x]", "$where", "^.*$", "\\d+", "{2}"])

@@ -73,7 +73,8 @@ class InvalidDocumentError(AioMotorEngineError, ValueError):
             return failures[0]
         errors: dict[str, str] = {}
         for failure in failures:
-            errors.update(failure.errors)
+            for path, message in failure.errors.items():
+                errors.setdefault(path, message)  # the first (most specific) report wins
         first = failures[0]
         return cls(
             f"{model}: {len(errors)} invalid fields: " + "; ".join(errors.values()),

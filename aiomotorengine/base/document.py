@@ -10,6 +10,8 @@ adds querysets and persistence on top of :class:`CollectionDocument`.
 from __future__ import annotations
 
 import copy
+import json as json_module
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from bson import ObjectId
@@ -141,6 +143,9 @@ class BaseDocument(metaclass=DocumentMetaclass):
     #: ``True`` makes every field of the model ``strict`` unless it says otherwise: values of
     #: other types are refused instead of converted (``"30"`` for an ``IntField``).
     __strict__: ClassVar[bool] = False
+    #: Frameworks that read a parameter annotated with a dataclass as a JSON body (FastAPI)
+    #: treat documents so; ``dataclasses.fields()``/``asdict()`` say they are none.
+    __dataclass_fields__: ClassVar[dict[str, Any]]
 
     _state: DocumentState
 
@@ -481,6 +486,173 @@ class BaseDocument(metaclass=DocumentMetaclass):
                 changed = True
         return changed
 
+    # --- dicts and JSON --------------------------------------------------------------------
+    def to_dict(self, json: bool = False) -> dict[str, Any]:
+        """The declared fields by attribute name (the identity under ``"id"``): embedded
+        documents as dicts, references as their ids; fields a projection left out and
+        passwords are left out. With ``json=True`` every value is JSON-safe (ids, UUIDs and
+        decimals as strings, datetimes as ISO 8601, bytes as base64)::
+
+            user.to_dict()           # {"id": ObjectId(...), "name": "Ada", ...}
+            user.to_dict(json=True)  # {"id": "65f...", "name": "Ada", ...}
+        """
+        state = self._state
+        result: dict[str, Any] = {}
+        for name, field in self._fields.items():
+            if field.secret or not state.loads(name):
+                continue
+            value = self._loaded_value(field)
+            key = "id" if name == "_id" else name
+            result[key] = None if value is None else field.to_primitive(value, json)
+        return result
+
+    def to_json(self, **dumps: Any) -> str:
+        """``to_dict(json=True)`` as JSON text (keywords go to ``json.dumps``)."""
+        return json_module.dumps(self.to_dict(json=True), **dumps)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, allow_extra: bool = False) -> Self:
+        """A new, unsaved document from ``data`` (a request body, say), each value converted
+        and checked by its field; ``"id"`` or ``"_id"`` sets the identity. A key the model
+        does not declare is an error, so a client cannot set what the model does not expose,
+        unless ``allow_extra=True`` keeps such keys as undeclared attributes. Every bad key and
+        value is reported at once, in one ``InvalidDocumentError``."""
+        model = cls.__name__
+        if not isinstance(data, Mapping):
+            raise InvalidDocumentError(
+                f"{model}.from_dict() takes a mapping, got {describe_value(data)}",
+                model=model,
+                value=data,
+            )
+        fields = cls._fields
+        values: dict[str, Any] = {}
+        failures: list[InvalidDocumentError] = []
+        for key, value in data.items():
+            name = "_id" if key == "id" and "_id" in fields else key
+            field = fields.get(name) if isinstance(name, str) else None
+            if field is None:
+                if allow_extra and isinstance(key, str):
+                    values[key] = value
+                    continue
+                known = ", ".join(sorted("id" if n == "_id" else n for n in fields))
+                failures.append(
+                    InvalidDocumentError(
+                        f"{model}: unknown field {describe_value(key)} (known: {known})",
+                        model=model,
+                        field=str(key),
+                        value=value,
+                    )
+                )
+                continue
+            try:
+                values[name] = _embedded_from_dict(field, value, allow_extra)
+            except InvalidDocumentError as error:
+                failures.append(error.nested(model, name))
+        document = cls()
+        for name, value in values.items():
+            try:
+                setattr(document, name, value)
+            except InvalidDocumentError as error:
+                failures.append(error)
+        try:
+            document._validate(all_fields=True)  # required fields too: this is the input
+        except InvalidDocumentError as error:
+            failures.append(error)  # after the values': a path keeps its first message
+        if failures:
+            raise InvalidDocumentError.combine(model, failures)
+        return document
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """The JSON Schema (2020-12) of ``to_dict(json=True)`` (what ``from_dict`` takes):
+        types, required fields, bounds, lengths, patterns, choices; embedded documents under
+        ``$defs``."""
+        definitions: dict[str, Any] = {}
+        schema = cls.object_schema(definitions)
+        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+        if definitions:
+            schema["$defs"] = definitions
+        return schema
+
+    @classmethod
+    def object_schema(cls, definitions: dict[str, Any]) -> dict[str, Any]:
+        """The schema of this model's object, embedded models going into ``definitions``."""
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        for name, field in cls._fields.items():
+            key = "id" if name == "_id" else name
+            schema = field.json_schema(definitions)
+            if field.required:
+                required.append(key)
+            elif schema:
+                schema = {"anyOf": [schema, {"type": "null"}]}
+            properties[key] = schema
+        result: dict[str, Any] = {"title": cls.__name__, "type": "object"}
+        result["properties"] = properties
+        if required:
+            result["required"] = required
+        return result
+
+    @classmethod
+    def embedded_schema(cls, definitions: dict[str, Any]) -> dict[str, Any]:
+        """The schema of this model embedded in another: a ``$ref`` into ``definitions``
+        (added once; recursion-safe), or the schema itself when ``definitions`` is
+        :class:`InlineSchemas` (a model inside itself is then any object)."""
+        name = cls.__name__
+        if isinstance(definitions, InlineSchemas):
+            if name in definitions:
+                return {"type": "object"}
+            definitions[name] = True
+            try:
+                return cls.object_schema(definitions)
+            finally:
+                del definitions[name]
+        if name not in definitions:
+            definitions[name] = {}  # a placeholder while its own fields are walked
+            definitions[name] = cls.object_schema(definitions)
+        return {"$ref": f"#/$defs/{name}"}
+
+    # --- pydantic (optional): ``TypeAdapter(User)``, FastAPI bodies and responses ----------
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        """Validate a dict with ``from_dict`` (an instance passes as it is) and serialise
+        with ``to_dict`` (``json=True`` in pydantic's JSON mode)."""
+        from pydantic_core import PydanticCustomError, ValidationError, core_schema
+
+        def validate(value: Any) -> Any:
+            if isinstance(value, cls):
+                return value
+            try:
+                return cls.from_dict(value)
+            except InvalidDocumentError as error:  # one line error per bad field, by path
+                details = [
+                    {
+                        "type": PydanticCustomError(
+                            "invalid_document", "{message}", {"message": m}
+                        ),
+                        "loc": tuple(path.split(".")),
+                        "input": _value_at(value, path),
+                    }
+                    for path, m in (error.errors or {"": str(error)}).items()
+                ]
+                raise ValidationError.from_exception_data(cls.__name__, details) from None  # type: ignore[arg-type]
+
+        def serialize(document: BaseDocument, info: Any) -> dict[str, Any]:
+            return document.to_dict(json=info.mode == "json")
+
+        return core_schema.no_info_plain_validator_function(
+            validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                serialize, info_arg=True
+            ),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: Any, handler: Any) -> dict[str, Any]:
+        """The model's JSON Schema with embedded models inline (pydantic resolves no
+        ``$defs`` of ours)."""
+        return cls.object_schema(InlineSchemas())
+
     # --- references ----------------------------------------------------------------------
     @classmethod
     def reference_plan(cls) -> tuple[ReferencePlanEntry, ...]:
@@ -505,6 +677,61 @@ class BaseDocument(metaclass=DocumentMetaclass):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+
+def _value_at(data: Any, path: str) -> Any:
+    """What ``data`` holds at the dotted ``path`` (list items by index), or ``None``."""
+    for part in path.split(".") if path else ():
+        if isinstance(data, Mapping):
+            data = data.get("_id" if part == "id" and "id" not in data else part)
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return None
+    return data
+
+
+class _NoDataclassFields(dict[str, Any]):
+    """The ``__dataclass_fields__`` of documents: present, so that FastAPI reads a
+    ``user: User`` parameter as the request body, but refusing to list fields."""
+
+    def values(self) -> Any:
+        raise TypeError("aiomotorengine documents are not dataclasses: use to_dict() / from_dict()")
+
+
+BaseDocument.__dataclass_fields__ = _NoDataclassFields()
+
+
+class InlineSchemas(dict[str, Any]):
+    """``definitions`` for :meth:`BaseDocument.object_schema` that inlines embedded models
+    instead of collecting them; its keys are the models being expanded."""
+
+
+def _embedded_from_dict(field: BaseField[Any], value: Any, allow_extra: bool) -> Any:
+    """``value`` with the dicts meant for embedded documents built by ``from_dict`` (so their
+    unknown keys are refused too); other values unchanged."""
+    embedded = field.element_field().embedded_document()
+    if embedded is None:
+        return value
+    if field.element_field() is field:
+        return (
+            embedded.from_dict(value, allow_extra=allow_extra)
+            if isinstance(value, Mapping)
+            else value
+        )
+    if not isinstance(value, list):
+        return value
+    items = []
+    for index, item in enumerate(value):
+        try:
+            items.append(
+                embedded.from_dict(item, allow_extra=allow_extra)
+                if isinstance(item, Mapping)
+                else item
+            )
+        except InvalidDocumentError as error:
+            raise error.nested(embedded.__name__, str(index)) from None
+    return items
 
 
 def _project_embedded(value: Any, db_field: str, projection: Projection) -> None:

@@ -3,15 +3,17 @@ document's ``_id``): what the document core needs of fields, below the concrete 
 
 from __future__ import annotations
 
+import base64
 import copy
 import datetime
 import decimal
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from bson import ObjectId
+from bson.decimal128 import Decimal128
 from bson.errors import InvalidId
 from bson.regex import Regex
 from pymongo import ASCENDING, IndexModel
@@ -21,7 +23,18 @@ from aiomotorengine.errors import InvalidDocumentError, InvalidQueryError, descr
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["IMMUTABLE_DEFAULT_TYPES", "MISSING", "BaseField", "ObjectIdField", "coerce_object_id"]
+__all__ = [
+    "IMMUTABLE_DEFAULT_TYPES",
+    "MISSING",
+    "OBJECT_ID_SCHEMA",
+    "BaseField",
+    "ObjectIdField",
+    "coerce_object_id",
+    "json_value",
+]
+
+#: The JSON Schema of an ``ObjectId`` in JSON: its 24 hexadecimal digits.
+OBJECT_ID_SCHEMA: dict[str, Any] = {"type": "string", "pattern": "^[0-9a-fA-F]{24}$"}
 
 T = TypeVar("T")
 
@@ -68,7 +81,8 @@ class BaseField(Generic[T]):
     values fail validation), ``on_save`` (``lambda doc, creating: value``, called right before
     sending; its result becomes the field's value), ``unique`` and ``sparse`` (index options),
     ``strict`` (``True``: accept only values of the field's own type, no lossless conversion
-    such as ``"30"`` for an int; default: the model's ``__strict__``, itself ``False``).
+    such as ``"30"`` for an int; default: the model's ``__strict__``, itself ``False``),
+    ``choices`` (the only values accepted).
     """
 
     #: Expected Python types, used by the default ``validate`` and by error messages.
@@ -93,6 +107,7 @@ class BaseField(Generic[T]):
         unique: bool | None = None,
         sparse: bool = False,
         strict: bool | None = None,
+        choices: Iterable[Any] | None = None,
     ) -> None:
         self.db_field: str = db_field or ""
         self.name: str = ""
@@ -102,6 +117,10 @@ class BaseField(Generic[T]):
         self.unique = bool(unique)
         self.sparse = sparse
         self.strict = strict
+        self.choices: tuple[Any, ...] | None = None if choices is None else tuple(choices)
+        #: False when values need the full check (custom checks, choices): subclasses then
+        #: skip their inline fast paths.
+        self._plain_checks = not self._custom_checks and self.choices is None
         self.owner_name = ""
         self.owner_module = ""
         #: Exact types whose values are valid as they are (no coercion, no check): the fast path
@@ -124,7 +143,7 @@ class BaseField(Generic[T]):
     _custom_checks: ClassVar[bool] = False
 
     def __set_name__(self, owner: type, name: str) -> None:
-        if self._custom_checks:
+        if not self._plain_checks:
             self.fast_types = ()
         self.name = name
         self.db_field = self.db_field or name
@@ -196,6 +215,8 @@ class BaseField(Generic[T]):
         value, valid = self._coerce_and_validate(value)
         if not valid:
             raise self.invalid(instance, value)
+        if self.choices is not None and value not in self.choices:
+            raise self.invalid(instance, value, f"expected one of {describe_value(self.choices)}")
         return value
 
     def _coerce_and_validate(self, value: Any) -> tuple[Any, bool]:
@@ -290,6 +311,30 @@ class BaseField(Generic[T]):
             return self.on_save(document, creating)
         return value
 
+    # --- dicts and JSON (``to_dict``, ``from_dict``, ``json_schema``) -----------------------
+    #: True for values that ``to_dict`` never shows (password hashes).
+    secret: ClassVar[bool] = False
+
+    def to_primitive(self, value: Any, json: bool) -> Any:
+        """The value as ``to_dict`` shows it: a copy sharing nothing with the document, and
+        with ``json`` made of JSON types only (ids, UUIDs and decimals as strings, datetimes as
+        ISO 8601, bytes as base64)."""
+        if json:
+            return json_value(value)
+        return copy.deepcopy(value) if type(value) in _CONTAINERS else value
+
+    def json_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
+        """The JSON Schema of this field's ``to_primitive(value, json=True)`` values (``None``
+        aside); embedded document schemas go into ``definitions`` by class name."""
+        schema = self.value_schema(definitions)
+        if self.choices is not None:
+            schema["enum"] = [json_value(choice) for choice in self.choices]
+        return schema
+
+    def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
+        """The JSON Schema of one value, before ``choices`` (any JSON value by default)."""
+        return {}
+
     # --- capabilities: what other layers may do with this field -------------------------
     #: True when values may be (or contain) references to other documents.
     holds_references: ClassVar[bool] = False
@@ -337,6 +382,30 @@ class BaseField(Generic[T]):
         return [IndexModel([(path, ASCENDING)], **options)]
 
 
+def json_value(value: Any) -> Any:
+    """``value`` in JSON types: ``ObjectId``, ``UUID``, ``Decimal`` (and ``Decimal128``) as
+    strings, datetimes as ISO 8601 in UTC (``Z``; naive ones are UTC in MongoDB), dates as
+    ISO 8601,
+    bytes as base64, containers converted item by item."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, dict):
+        return {str(key): json_value(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_value(item) for item in value]
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return value.isoformat() + "Z"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, Decimal128):
+        return str(value.to_decimal())
+    return str(value)  # ObjectId, UUID, Decimal
+
+
 def _model_name(instance: Any, field: BaseField[Any]) -> str:
     if instance is None:
         return field.owner_name
@@ -356,6 +425,9 @@ class ObjectIdField(BaseField[ObjectId]):
 
     def coerce(self, value: Any) -> Any:
         return coerce_object_id(value)
+
+    def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
+        return dict(OBJECT_ID_SCHEMA)
 
 
 def coerce_object_id(value: Any) -> Any:

@@ -34,6 +34,9 @@ class BinaryField(BaseField[bytes]):
     def describe(self) -> str:
         return "bytes" if self.max_bytes is None else f"at most {self.max_bytes} bytes"
 
+    def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "string", "contentEncoding": "base64"}
+
     def from_son(self, value: Any) -> Any:
         # bson.Binary (a bytes subclass) keeps its subtype, so a save writes back what was read.
         return value if isinstance(value, bytes) else bytes(value)

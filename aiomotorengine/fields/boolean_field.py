@@ -32,6 +32,9 @@ class BooleanField(BaseField[bool]):
         super().__init__(*args, **kwargs)
         self.fast_types = (bool,)
 
+    def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "boolean"}
+
     def convert(self, value: Any) -> Any:
         if isinstance(value, str):
             return _SPELLINGS.get(value.strip().lower(), value)

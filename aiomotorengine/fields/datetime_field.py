@@ -46,7 +46,7 @@ class DateTimeField(BaseField[datetime.datetime]):
         self._inline = (
             type(self).validate is BaseField.validate
             and type(self).coerce is DateTimeField.coerce
-            and not self._custom_checks
+            and self._plain_checks
         )
 
     def check(self, instance: Any, value: Any) -> Any:
@@ -72,6 +72,9 @@ class DateTimeField(BaseField[datetime.datetime]):
         if isinstance(value, datetime.datetime) and value.microsecond % 1000:
             return value.replace(microsecond=value.microsecond - value.microsecond % 1000)
         return value
+
+    def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "string", "format": "date-time"}
 
     @property
     def has_save_hook(self) -> bool:

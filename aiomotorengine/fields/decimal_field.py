@@ -74,6 +74,10 @@ class DecimalField(BaseField[decimal.Decimal]):
     def to_son(self, value: Any) -> Any:
         return Decimal128(value)
 
+    def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
+        # In JSON a decimal is its exact text: a float could not hold it.
+        return {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
+
     def from_son(self, value: Any) -> Any:
         if isinstance(value, Decimal128):
             value = value.to_decimal()

@@ -23,3 +23,6 @@ class EmailField(StringField):
 
     def describe(self) -> str:
         return "an e-mail address"
+
+    def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
+        return {**super().value_schema(definitions), "format": "email"}

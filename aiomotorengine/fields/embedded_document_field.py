@@ -72,6 +72,12 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
     def to_son(self, value: Any) -> Any:
         return value.to_son()
 
+    def to_primitive(self, value: Any, json: bool) -> Any:
+        return value.to_dict(json=json)
+
+    def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
+        return self.embedded_type.embedded_schema(definitions)
+
     def from_son(self, value: Any) -> Any:
         return self.embedded_type.from_son(value)
 

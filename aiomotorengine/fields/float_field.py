@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from aiomotorengine.base.fields import BaseField
-from aiomotorengine.fields.int_field import _bounded
+from aiomotorengine.fields.int_field import _bounded, _with_bounds
 
 __all__ = ["FloatField"]
 
@@ -45,7 +45,7 @@ class FloatField(BaseField[float]):
         self._inline = (
             type(self).validate is FloatField.validate
             and type(self).coerce is FloatField.coerce
-            and not self._custom_checks
+            and self._plain_checks
         )
 
     def check(self, instance: Any, value: Any) -> Any:
@@ -86,3 +86,6 @@ class FloatField(BaseField[float]):
 
     def from_son(self, value: Any) -> Any:
         return float(value) if isinstance(value, int) else value
+
+    def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
+        return _with_bounds({"type": "number"}, self.min_value, self.max_value)

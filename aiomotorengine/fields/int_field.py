@@ -32,7 +32,7 @@ class IntField(BaseField[int]):
         plain = type(self).validate is IntField.validate and type(self).coerce is IntField.coerce
         self._low = max(_INT64_MIN, min_value if min_value is not None else _INT64_MIN)
         self._high = min(_INT64_MAX, max_value if max_value is not None else _INT64_MAX)
-        self._inline = plain and not self._custom_checks
+        self._inline = plain and self._plain_checks
 
     def check(self, instance: Any, value: Any) -> Any:
         # Inline for the common case (a plain int within bounds): no coerce/validate calls.
@@ -67,6 +67,18 @@ class IntField(BaseField[int]):
 
     def describe(self) -> str:
         return _bounded("int", self.min_value, self.max_value)
+
+    def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
+        return _with_bounds({"type": "integer"}, self.min_value, self.max_value)
+
+
+def _with_bounds(schema: dict[str, Any], low: Any, high: Any) -> dict[str, Any]:
+    """``schema`` with ``minimum``/``maximum`` for the bounds that are set."""
+    if low is not None:
+        schema["minimum"] = low
+    if high is not None:
+        schema["maximum"] = high
+    return schema
 
 
 def _bounded(kind: str, low: Any, high: Any) -> str:

@@ -88,6 +88,14 @@ class ListField(BaseField[list[T]], Generic[T]):
     def is_empty(self, value: Any) -> bool:
         return value is None or len(value) == 0
 
+    def to_primitive(self, value: Any, json: bool) -> Any:
+        to_primitive = self.base_field.to_primitive
+        return [None if item is None else to_primitive(item, json) for item in value]
+
+    def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
+        items = self.base_field.json_schema(definitions)
+        return {"type": "array", "items": {"anyOf": [items, {"type": "null"}]} if items else {}}
+
     def to_son(self, value: Any) -> Any:
         if self._identity_items:
             return list(value)

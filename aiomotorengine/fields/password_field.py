@@ -108,6 +108,7 @@ class PasswordField(BaseField[HashedPassword]):
 
     python_types = (HashedPassword,)
     revalidate_on_save = False
+    secret = True
 
     def __init__(
         self, crypt_func: Callable[[str], str] | None = None, *args: Any, **kwargs: Any
@@ -135,6 +136,9 @@ class PasswordField(BaseField[HashedPassword]):
 
     def safe_repr(self, value: Any) -> str:
         return "<hidden>"
+
+    def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "string", "minLength": 1, "writeOnly": True}
 
     def invalid(self, instance: Any, value: Any, reason: str | None = None) -> InvalidDocumentError:
         error = super().invalid(instance, value, reason)

@@ -8,7 +8,7 @@ from bson import DBRef, ObjectId
 from bson.errors import InvalidId
 
 from aiomotorengine.base.document import CollectionDocument
-from aiomotorengine.base.fields import BaseField, coerce_object_id
+from aiomotorengine.base.fields import OBJECT_ID_SCHEMA, BaseField, coerce_object_id
 from aiomotorengine.base.registry import get_document
 from aiomotorengine.errors import InvalidQueryError, LoadReferencesRequiredError, describe_value
 
@@ -133,6 +133,13 @@ class ReferenceField(BaseField[R], Generic[R]):
         if isinstance(value, ObjectId):
             return value
         return value._id
+
+    def to_primitive(self, value: Any, json: bool) -> Any:
+        identifier = self.to_son(value)
+        return str(identifier) if json else identifier
+
+    def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
+        return {**OBJECT_ID_SCHEMA, "description": f"the id of a {self.reference_type.__name__}"}
 
     def from_son(self, value: Any) -> Any:
         if isinstance(value, DBRef):

@@ -26,11 +26,11 @@ class StringField(BaseField[str]):
         plain = (
             type(self).validate is StringField.validate and type(self).coerce is BaseField.coerce
         )
-        if max_length is None and plain:
+        if max_length is None and plain and self._plain_checks:
             self.fast_types = (str,)
         # The inline check in ``check`` (off when a subclass checks values itself).
         limit = max_length if max_length is not None else sys.maxsize
-        self._inline_length = limit if plain and not self._custom_checks else -1
+        self._inline_length = limit if plain and self._plain_checks else -1
 
     def check(self, instance: Any, value: Any) -> Any:
         if type(value) is str and 0 <= len(value) <= self._inline_length:
@@ -51,3 +51,9 @@ class StringField(BaseField[str]):
 
     def is_empty(self, value: Any) -> bool:
         return value is None or value == ""
+
+    def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string"}
+        if self.max_length is not None:
+            schema["maxLength"] = self.max_length
+        return schema

@@ -27,3 +27,6 @@ class URLField(StringField):
 
     def describe(self) -> str:
         return "an http(s) or ftp URL"
+
+    def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
+        return {**super().value_schema(definitions), "format": "uri"}

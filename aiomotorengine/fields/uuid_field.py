@@ -26,6 +26,9 @@ class UUIDField(BaseField[uuid.UUID]):
             return uuid.UUID(value)
         return value
 
+    def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "string", "format": "uuid"}
+
     def from_son(self, value: Any) -> Any:
         if isinstance(value, str):
             return uuid.UUID(value)

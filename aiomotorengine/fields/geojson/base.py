@@ -76,6 +76,13 @@ class GeoJSONField(BaseField[dict[str, Any]]):
     def accepts_container(self, value: Any) -> bool:
         return True
 
+    def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": {"type": {"const": self.geo_type}, "coordinates": {"type": "array"}},
+            "required": ["type", "coordinates"],
+        }
+
     def declared_indexes(self, path: str) -> list[IndexModel]:
         indexes = super().declared_indexes(path)
         if self.index:

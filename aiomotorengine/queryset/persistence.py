@@ -8,17 +8,26 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+import bson
+from bson import ObjectId
+from bson.codec_options import CodecOptions
+from bson.raw_bson import RawBSONDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DocumentTooLarge, DuplicateKeyError
 
 from aiomotorengine.base.document import CollectionDocument
 from aiomotorengine.connection import get_connection, resolve_alias
 from aiomotorengine.errors import DocumentDeletedError
-from aiomotorengine.queryset.driver_errors import document_too_large, unique_key_violation
+from aiomotorengine.queryset.driver_errors import (
+    MAX_DOCUMENT_BYTES,
+    document_too_large,
+    unique_key_violation,
+)
 
 __all__ = [
     "collection_for",
     "delete_document",
+    "encode_for_insert",
     "reload_document",
     "save_document",
     "update_spec",
@@ -33,6 +42,27 @@ def collection_for(
     """The alias a query on ``document`` uses and the collection there."""
     resolved = resolve_alias(document, document.__alias__, alias)
     return resolved, get_connection(resolved).collection(document.__collection__)
+
+
+def encode_for_insert(
+    document: type[CollectionDocument],
+    sons: list[dict[str, Any]],
+    codec_options: CodecOptions[Any],
+) -> list[RawBSONDocument]:
+    """``sons`` as the BSON to insert, encoded once (the driver sends raw BSON as it is), each
+    given an ``_id`` as the driver would. A document over MongoDB's size limit is refused
+    before anything is sent: in a bulk insert the server would refuse it only after storing
+    the documents before it."""
+    encode = bson.encode
+    encoded = []
+    for son in sons:
+        if son.get("_id") is None:
+            son["_id"] = ObjectId()
+        data = encode(son, False, codec_options)
+        if len(data) > MAX_DOCUMENT_BYTES:
+            raise document_too_large(document, son)
+        encoded.append(RawBSONDocument(data))
+    return encoded
 
 
 def update_spec(sets: dict[str, Any], unsets: dict[str, Any]) -> dict[str, Any]:

@@ -6,9 +6,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import bson
 from bson import ObjectId
-from bson.raw_bson import RawBSONDocument
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -23,12 +21,11 @@ from aiomotorengine.query.update import compile_update
 from aiomotorengine.queryset.aggregation import Aggregation
 from aiomotorengine.queryset.batch import BatchedQuerySet, BatchQuery
 from aiomotorengine.queryset.driver_errors import (
-    checked_size,
     is_duplicate_key,
     unique_key_violation,
 )
 from aiomotorengine.queryset.indexes import ensure_indexes
-from aiomotorengine.queryset.persistence import collection_for, save_document
+from aiomotorengine.queryset.persistence import collection_for, encode_for_insert, save_document
 from aiomotorengine.queryset.references import load_references
 
 if TYPE_CHECKING:
@@ -351,18 +348,8 @@ class QuerySet(Generic[D]):
                 f"more than once in the list; nothing was written"
             )
         sons = [document._insert_son() for document in documents]
-        for son in sons:
-            if son.get("_id") is None:  # as the driver would: the documents get theirs once stored
-                son["_id"] = ObjectId()
         resolved, collection = self._collection(alias)
-        # Encoded here, once: a document over MongoDB's size limit is refused before any of
-        # them is sent (the server would refuse it after storing those before it).
-        codec_options = collection.codec_options
-        model = self._document
-        encoded = [
-            RawBSONDocument(checked_size(model, son, bson.encode(son, codec_options=codec_options)))
-            for son in sons
-        ]
+        encoded = encode_for_insert(self._document, sons, collection.codec_options)
         try:
             await collection.insert_many(encoded)
         except (DuplicateKeyError, BulkWriteError) as error:

@@ -1,88 +1,87 @@
-"""The demo app: connects, saves and reads documents, and says what it did.
+"""``make demo``: serve the blog (``examples/blog.py``) on a MongoDB of its own.
 
-Runs on $MONGODB_URI when set, else on an embedded server it starts and stops itself.
+Uses ``$MONGODB_URI`` when set, else starts the embedded server. Seeds a few posts when the
+database is empty, serves on ``http://127.0.0.1:PORT/`` (``$PORT``, or a free port) and prints
+that address. Ctrl-C or SIGTERM stops the application and the embedded server, leaving no
+process and no directory behind.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import socket
+import sys
+from pathlib import Path
 
-from aiomotorengine import (
-    DESCENDING,
-    Document,
-    EmbeddedDocument,
-    EmbeddedDocumentField,
-    IntField,
-    InvalidDocumentError,
-    ListField,
-    Q,
-    StringField,
-    connect,
-    get_connection,
-)
-from aiomotorengine.connection import disconnect_all
+from aiohttp import web
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python examples/demo.py`
+
 from aiomotorengine.testing import EmbeddedServer
+from examples.blog import Author, Comment, Post, create_app
+
+DATABASE = "aiomotorengine_blog"
 
 
-class Address(EmbeddedDocument):
-    city = StringField(required=True)
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
-class User(Document):
-    __collection__ = "users"
-    name = StringField(required=True, unique=True)
-    age = IntField(min_value=0)
-    tags = ListField(StringField())
-    address = EmbeddedDocumentField(Address)
-
-    def __repr__(self) -> str:
-        return f"<User: {self.name}({self.age})>"
-
-
-async def run() -> None:
-    database = get_connection()
-    await database.client.drop_database(database.name)
-    ada = await User.objects.create(name="Ada", age=36, address=Address(city="London"))
-    print(f"inserted {ada!r} with _id {ada._id}")
-    users = await User.objects.bulk_insert(
-        [User(name="Grace", age=45, tags=["navy"]), User(name="Linus", age=12)]
+async def seed() -> None:
+    """A few authors and posts, when there are none yet."""
+    if await Post.objects.count():
+        return
+    ada = await Author.objects.create(name="Ada Lovelace", email="ada@example.com")
+    grace = await Author.objects.create(name="Grace Hopper", email="grace@example.com")
+    await Post.objects.create(
+        title="Notes on the Analytical Engine",
+        slug="analytical-engine",
+        body="The engine weaves algebraic patterns as the Jacquard loom weaves flowers.",
+        tags=["history", "computing"],
+        author=ada,
+        comments=[Comment(name="Charles", text="Splendid notes.")],
     )
-    print(f"bulk-inserted {users}")
+    await Post.objects.create(
+        title="Why compilers",
+        slug="why-compilers",
+        body="It is easier to ask forgiveness than permission.",
+        tags=["computing", "languages"],
+        author=grace,
+    )
 
-    ada.address.city = "Cambridge"  # type: ignore[union-attr]
-    ada.tags.append("math")  # type: ignore[union-attr]
-    await ada.save()
-    stored = await database["users"].find_one({"_id": ada._id})
-    print(f"saved only the changes; stored document is now {stored}")
 
-    cursor = User.objects.filter(Q(age__gt=10) | Q(tags="navy"))
-    cursor.order_by(User.name, DESCENDING)
-    cursor.limit(2)
-    print(f"query {cursor.query} -> {await cursor.find_all()}")
-    adults = await User.objects.filter(age__gte=18).count()
-    print(f"{await User.objects.count()} users; adults: {adults}")
-
+async def serve(mongodb_uri: str) -> None:
+    """Serve until SIGINT or SIGTERM."""
+    runner = web.AppRunner(create_app(mongodb_uri, DATABASE))
+    await runner.setup()  # connects
     try:
-        await User.objects.create(name="Bad", age=-1)
-    except InvalidDocumentError as error:
-        print(f"rejected invalid input, nothing written: {error}")
-
-    print(f"deleted {await User.objects.delete()} users")
-    await disconnect_all()
+        port = int(os.environ.get("PORT") or free_port())
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        await seed()
+        print(f"Serving the blog on http://127.0.0.1:{port}/ (JSON API under /api/posts)")
+        print("Press Ctrl-C to stop.", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+    finally:
+        await runner.cleanup()  # closes the connection
+    print("stopped")
 
 
 def main() -> None:
     uri = os.environ.get("MONGODB_URI")
     if uri:
-        connect("aiomotorengine_demo", host=uri)
-        asyncio.run(run())
+        asyncio.run(serve(uri))
         return
     with EmbeddedServer() as server:
-        print(f"embedded MongoDB server (pid {server.pid}) at {server.uri}")
-        connect("aiomotorengine_demo", host=server.uri)
-        asyncio.run(run())
-    print("embedded server stopped")
+        print(f"embedded MongoDB server (pid {server.pid}) at {server.uri}", flush=True)
+        asyncio.run(serve(server.uri))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Examples: the blog application that ``make demo`` serves."""

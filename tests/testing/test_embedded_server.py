@@ -110,7 +110,9 @@ def test_missing_launcher_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
     monkeypatch.setenv("PATH", str(tmp_path))
     server = EmbeddedServer()
-    with pytest.raises(EmbeddedServerUnavailable, match=r"MONGODB_URI.*aiomotorengine\[embedded\]"):
+    with pytest.raises(
+        EmbeddedServerUnavailable, match=r"MONGODB_URI.*aiomotorengine-odm\[embedded\]"
+    ):
         server.start()
     assert server.pid is None
     assert server.storage_path is None  # nothing left behind

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from aiomotorengine.testing.server import EmbeddedServer, EmbeddedServerUnavailable
+from aiomotorengine.embedded import EmbeddedServer, EmbeddedServerUnavailable
 
 ENVIRONMENT_VARIABLE = "MONGODB_URI"
 

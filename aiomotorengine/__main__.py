@@ -33,7 +33,7 @@ from types import FrameType
 
 from aiomotorengine.connection import connect, disconnect, get_connection, redact
 from aiomotorengine.document import Document
-from aiomotorengine.embedded import EmbeddedServer, EmbeddedServerUnavailable
+from aiomotorengine.embedded import EmbeddedServer
 from aiomotorengine.errors import AioMotorEngineError
 from aiomotorengine.management import sync_indexes
 
@@ -162,7 +162,7 @@ def _serve(port: int | None, path: str | None) -> int:
         return 1
     except _Interrupted:
         return 0
-    except (EmbeddedServerUnavailable, RuntimeError, OSError) as error:
+    except (RuntimeError, OSError) as error:  # not installed, port taken, DIR unusable...
         print(f"error: {error}", file=sys.stderr)
         return 1
     finally:

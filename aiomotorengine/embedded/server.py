@@ -25,6 +25,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from types import TracebackType
@@ -103,6 +104,7 @@ class EmbeddedServer:
         self._given_storage = storage_path
         self._watchdog: subprocess.Popen[str] | None = None
         self._pid: int | None = None
+        self._asking = threading.Lock()  # one request and its reply at a time
 
     @property
     def uri(self) -> str:
@@ -203,12 +205,13 @@ class EmbeddedServer:
         if process is None:
             return ""
         assert process.stdin is not None and process.stdout is not None
-        try:
-            process.stdin.write(f"{request}\n")
-            process.stdin.flush()
-            return process.stdout.readline().strip()
-        except (BrokenPipeError, ValueError):  # ValueError: the pipe is already closed
-            return ""
+        with self._asking:
+            try:
+                process.stdin.write(f"{request}\n")
+                process.stdin.flush()
+                return process.stdout.readline().strip()
+            except (BrokenPipeError, ValueError):  # ValueError: the pipe is already closed
+                return ""
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + self.start_timeout

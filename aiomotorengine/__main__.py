@@ -1,6 +1,6 @@
-"""Command line: ``python -m aiomotorengine sync-indexes``.
+"""Command line: ``python -m aiomotorengine sync-indexes`` and ``python -m aiomotorengine server``.
 
-Creates the indexes models declare, on one or several connections::
+``sync-indexes`` creates the indexes models declare, on one or several connections::
 
     python -m aiomotorengine sync-indexes --connect default=mongodb://db1/app \\
         --connect eu=mongodb://db2/app --alias default --alias eu myapp.models myapp.auth:User
@@ -9,6 +9,14 @@ A target is ``module.path:Model`` or ``module.path`` (every ``Document`` class d
 module). Connections come from ``--connect ALIAS=URI`` (the URI names the database) or from
 what the imported modules register themselves; without ``--alias`` each model goes to its own
 connection. URIs are never printed.
+
+``server`` runs the embedded MongoDB server in the foreground for local development, prints the
+URI to connect to and stops cleanly on Ctrl-C or SIGTERM::
+
+    python -m aiomotorengine server --port 27017 --path ./.mongodb
+
+Without ``--path`` the data lives in a temporary directory removed at exit; with it, the
+directory is kept. Without ``--port`` a free port is chosen.
 """
 
 from __future__ import annotations
@@ -17,12 +25,16 @@ import argparse
 import asyncio
 import importlib
 import inspect
+import signal
 import sys
+import time
 from collections.abc import Sequence
+from types import FrameType
 
 from aiomotorengine import __version__
 from aiomotorengine.connection import connect, disconnect, get_connection, redact
 from aiomotorengine.document import Document
+from aiomotorengine.embedded import EmbeddedServer
 from aiomotorengine.errors import AioMotorEngineError
 from aiomotorengine.management import sync_indexes
 
@@ -78,6 +90,16 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ALIAS",
         help="sync on this connection (repeatable; default: each model's own connection)",
     )
+    server = commands.add_parser(
+        "server", help="run the embedded MongoDB server in the foreground (local development)"
+    )
+    server.add_argument("--port", type=int, help="the port to listen on (default: a free one)")
+    server.add_argument(
+        "--path",
+        metavar="DIR",
+        help="keep the data in DIR (created if missing, kept at exit; default: a temporary "
+        "directory removed at exit)",
+    )
     return parser
 
 
@@ -92,9 +114,7 @@ async def _sync(models: list[type[Document]], aliases: list[str] | None, own: li
             await get_connection(alias).close()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
-    arguments = _parser().parse_args(argv)
+def _sync_indexes(arguments: argparse.Namespace) -> int:
     own: list[str] = []
     try:
         for spec in arguments.connect:
@@ -115,6 +135,52 @@ def main(argv: Sequence[str] | None = None) -> int:
         for alias in own:
             disconnect(alias)
     return 0
+
+
+# How often the foreground server checks that the server process is still alive.
+_HEARTBEAT = 1.0
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class _Interrupted(Exception):
+    """SIGINT (Ctrl-C) or SIGTERM: stop the server and exit."""
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise _Interrupted
+
+
+def _serve(port: int | None, path: str | None) -> int:
+    server = EmbeddedServer(port=port, storage_path=path)
+    previous = {signum: signal.signal(signum, _interrupt) for signum in _STOP_SIGNALS}
+    try:
+        server.start()
+        kept = "kept" if path else "removed at exit"
+        print(f"embedded MongoDB server (SecantusDB), data in {server.storage_path} ({kept})")
+        print(f"connect to\n{server.uri}\nCtrl-C stops it", flush=True)
+        while server.running:
+            time.sleep(_HEARTBEAT)
+        print("error: the embedded server exited", file=sys.stderr)
+        return 1
+    except _Interrupted:
+        return 0
+    except (RuntimeError, OSError) as error:  # not installed, port taken, DIR unusable...
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        for signum in _STOP_SIGNALS:  # a second Ctrl-C must not cut the stop short
+            signal.signal(signum, signal.SIG_IGN)
+        server.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    arguments = _parser().parse_args(argv)
+    if arguments.command == "server":
+        return _serve(arguments.port, arguments.path)
+    return _sync_indexes(arguments)
 
 
 if __name__ == "__main__":

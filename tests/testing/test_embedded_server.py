@@ -1,13 +1,18 @@
-"""The embedded server launcher: its own process and storage, context managers, restart, and a
-clear error when it is not installed. Each test starts servers of its own (not the session's)."""
+"""The embedded server launcher: its own process and storage, context managers, restart, a
+clear error when it is not installed, and no server left behind when its owner dies, however it
+dies. Each test starts servers of its own (not the session's)."""
 
 from __future__ import annotations
 
 import errno
 import os
+import shutil
 import signal
 import socket
+import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +49,12 @@ def port_is_free(port: int) -> bool:
     return True
 
 
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def ping(uri: str) -> float:
     with MongoClient[dict[str, Any]](uri, serverSelectionTimeoutMS=5000) as client:
         return float(client.admin.command("ping")["ok"])
@@ -63,6 +74,21 @@ def test_start_and_stop_by_its_own_pid() -> None:
     assert not process_exists(pid)  # stopped and reaped
     assert not Path(storage).exists()  # storage removed
     assert port_is_free(port)
+    with pytest.raises(RuntimeError, match="not started"):
+        server.uri  # noqa: B018
+
+
+def test_a_given_port_and_storage_path_are_used_and_the_storage_kept(tmp_path: Path) -> None:
+    port, storage = free_port(), tmp_path / "kept"
+    server = EmbeddedServer(port=port, storage_path=str(storage)).start()
+    try:
+        assert server.uri == f"mongodb://127.0.0.1:{port}/"
+        with MongoClient[dict[str, Any]](server.uri) as client:
+            client["keep"]["memos"].insert_one({"text": "kept"})
+    finally:
+        server.stop()
+    assert (storage / "data").is_dir()  # created, used and kept
+    assert server.port == port and server.storage_path == str(storage)
     with pytest.raises(RuntimeError, match="not started"):
         server.uri  # noqa: B018
 
@@ -116,3 +142,71 @@ def test_missing_launcher_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_
         server.start()
     assert server.pid is None
     assert server.storage_path is None  # nothing left behind
+
+
+# An owner that starts a server, says where it is, then waits to be ended (``how``).
+OWNER = """
+import sys, time
+from aiomotorengine.testing import EmbeddedServer
+
+server = EmbeddedServer().start()
+print(server.pid, server.port, server.storage_path, flush=True)
+if sys.argv[1] == "exception":
+    raise RuntimeError("the owner fails without stopping its server")
+time.sleep(120)
+"""
+
+
+def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def refuses_connections(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM", "exception"])
+def test_the_server_does_not_outlive_its_owner(how: str) -> None:
+    owner = subprocess.Popen(
+        [sys.executable, "-c", OWNER, how],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    pid, storage = 0, ""
+    try:
+        assert owner.stdout is not None
+        line = owner.stdout.readline()
+        assert line, owner.communicate()[1]
+        pid_text, port_text, storage = line.split()
+        pid, port = int(pid_text), int(port_text)
+        assert process_exists(pid) and Path(storage).is_dir()
+        if how != "exception":
+            owner.send_signal(getattr(signal, how))
+        owner.wait(30)
+        assert owner.returncode != 0
+        # The server's SIGTERM usually takes ~2 s, then the watchdog SIGKILLs it after 5 s.
+        assert wait_for(lambda: not process_exists(pid), timeout=15)
+        assert refuses_connections(port)
+        assert wait_for(lambda: not Path(storage).exists(), timeout=5)
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+            owner.wait()
+        if pid and process_exists(pid):  # never leave a server behind, even on failure
+            os.kill(pid, signal.SIGKILL)
+        if storage:
+            shutil.rmtree(storage, ignore_errors=True)
+        if owner.stdout is not None:
+            owner.stdout.close()
+        if owner.stderr is not None:
+            owner.stderr.close()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pymongo.errors import OperationFailure
+
 from aiomotorengine.base.document import CollectionDocument
 from aiomotorengine.query.indexes import index_models
+from aiomotorengine.queryset.driver_errors import index_build_violation, is_duplicate_key
 from aiomotorengine.queryset.persistence import collection_for
 
 __all__ = ["ensure_indexes"]
@@ -16,12 +19,18 @@ async def ensure_indexes(document: type[CollectionDocument], alias: str | None =
 
         count = await ensure_indexes(User)          # or: await User.ensure_index()
 
-    An existing index with the same keys but other options raises the driver's
-    ``OperationFailure`` (drop it first to change it).
+    Stored duplicates of a unique key raise ``UniqueKeyViolationError``. An existing index with
+    the same keys but other options raises the driver's ``OperationFailure`` (drop it first to
+    change it).
     """
     models = index_models(document)
     if not models:
         return 0
     _, collection = collection_for(document, alias)
-    await collection.create_indexes(models)
+    try:
+        await collection.create_indexes(models)
+    except OperationFailure as error:
+        if is_duplicate_key(error):
+            raise index_build_violation(document, error) from None
+        raise
     return len(models)

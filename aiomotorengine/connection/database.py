@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import MutableMapping
+from collections.abc import Hashable, MutableMapping
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -122,6 +122,7 @@ class Database:
         self._client: AsyncMongoClient[dict[str, Any]] | None = None
         self._loop: weakref.ReferenceType[asyncio.AbstractEventLoop] | None = None
         self._collections: dict[str, AsyncCollection[dict[str, Any]]] = {}
+        self._client_memo: dict[Hashable, Any] = {}
 
     def __repr__(self) -> str:
         return f"<Database alias={self._alias!r} {self._settings.describe()}>"
@@ -141,6 +142,12 @@ class Database:
         """Whether operations on this connection create the indexes a model declares on first
         use (``connect(..., auto_index=False)`` turns that off)."""
         return self._settings.auto_index
+
+    @property
+    def client_memo(self) -> dict[Hashable, Any]:
+        """What the layers above remember about the current client (the queryset layer: whose
+        declared indexes exist); emptied whenever the client is replaced or closed."""
+        return self._client_memo
 
     @property
     def client(self) -> AsyncMongoClient[dict[str, Any]]:
@@ -169,6 +176,7 @@ class Database:
         self._client = client
         self._loop = weakref.ref(loop) if loop is not None else None
         self._collections = {}
+        self._client_memo = {}
         return client
 
     @property
@@ -209,12 +217,14 @@ class Database:
         stale = self._loop is not None and self._loop() is not _running_loop()
         client, self._client, self._loop = self._client, None, None
         self._collections = {}
+        self._client_memo = {}
         if client is not None and not stale:
             await client.close()
 
     def _forget_client(self) -> None:
         client, self._client, self._loop = self._client, None, None
         self._collections = {}
+        self._client_memo = {}
         if client is None:
             return
         try:

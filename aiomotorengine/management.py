@@ -2,9 +2,10 @@
 
 A model declares indexes with ``unique=True``/``sparse=True`` on fields, GeoJSON fields
 (``2dsphere``, unless ``index=False``) and a model-level ``__indexes__`` list of :class:`Index`.
-Nothing is created as a side effect of saving: call ``await Model.ensure_index()``, or
-:func:`sync_indexes` for several models on several connections (also
-``python -m aiomotorengine sync-indexes``)::
+The first operation on a model's collection creates them (unless ``__auto_index__ = False`` or
+``connect(..., auto_index=False)``); deployment scripts create them explicitly with
+``await Model.ensure_index()``, or :func:`sync_indexes` for several models on several
+connections (also ``python -m aiomotorengine sync-indexes``)::
 
     class Event(Document):
         __indexes__ = [
@@ -34,7 +35,9 @@ async def sync_indexes(
     models: Iterable[type[CollectionDocument]], connections: Iterable[str | None] | None = None
 ) -> dict[str, dict[str, int]]:
     """Ensure the indexes of several models on several connections (each model on its own
-    connection when ``connections`` is not given); returns ``{alias: {model: count}}``::
+    connection when ``connections`` is not given), whatever the automatic-creation opt-outs
+    say; returns ``{alias: {model: count}}``. Stored duplicates of a unique key raise
+    ``UniqueKeyViolationError``::
 
         await sync_indexes([Automobile, Owner], connections=["cluster1", "cluster2"])
     """

@@ -86,8 +86,10 @@ class _FileSettings(connection_database._Settings):
 
     suffix = ""
 
-    def __init__(self, db: str, host: Any, port: Any, options: dict[str, Any]) -> None:
-        super().__init__(f"{db}{self.suffix}", host, port, options)
+    def __init__(
+        self, db: str, host: Any, port: Any, options: dict[str, Any], auto_index: bool
+    ) -> None:
+        super().__init__(f"{db}{self.suffix}", host, port, options, auto_index)
 
 
 def _run_file(path: Path, uri: str, suffix: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import MutableMapping
+from collections.abc import Hashable, MutableMapping
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -26,24 +26,34 @@ _closing: set[asyncio.Task[None]] = set()
 
 
 class _Settings:
-    """What ``connect()`` was given for one alias; compared to spot conflicting re-registration."""
+    """What ``connect()`` was given for one alias; compared to spot conflicting re-registration.
+    ``options`` go to ``AsyncMongoClient``; ``auto_index`` is aiomotorengine's own."""
 
-    __slots__ = ("db", "host", "options", "port")
+    __slots__ = ("auto_index", "db", "host", "options", "port")
 
-    def __init__(self, db: str, host: str | list[str], port: int | None, options: dict[str, Any]):
+    def __init__(
+        self,
+        db: str,
+        host: str | list[str],
+        port: int | None,
+        options: dict[str, Any],
+        auto_index: bool,
+    ):
         self.db = db
         self.host = host
         self.port = port
         self.options = options
+        self.auto_index = auto_index
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, _Settings):
             return NotImplemented
-        return (self.db, self.host, self.port, self.options) == (
+        return (self.db, self.host, self.port, self.options, self.auto_index) == (
             other.db,
             other.host,
             other.port,
             other.options,
+            other.auto_index,
         )
 
     __hash__ = None  # type: ignore[assignment]
@@ -51,7 +61,10 @@ class _Settings:
     def describe(self) -> str:
         hosts = self.host if isinstance(self.host, str) else ",".join(self.host)
         shown = visible_options(self.options)
-        return redact(f"db={self.db!r} host={hosts!r} port={self.port!r} options={shown!r}")
+        return redact(
+            f"db={self.db!r} host={hosts!r} port={self.port!r} options={shown!r} "
+            f"auto_index={self.auto_index!r}"
+        )
 
 
 class _Client(AsyncMongoClient[dict[str, Any]]):
@@ -109,6 +122,7 @@ class Database:
         self._client: AsyncMongoClient[dict[str, Any]] | None = None
         self._loop: weakref.ReferenceType[asyncio.AbstractEventLoop] | None = None
         self._collections: dict[str, AsyncCollection[dict[str, Any]]] = {}
+        self._client_memo: dict[Hashable, Any] = {}
 
     def __repr__(self) -> str:
         return f"<Database alias={self._alias!r} {self._settings.describe()}>"
@@ -122,6 +136,18 @@ class Database:
     def name(self) -> str:
         """The database name."""
         return self._settings.db
+
+    @property
+    def auto_index(self) -> bool:
+        """Whether operations on this connection create the indexes a model declares on first
+        use (``connect(..., auto_index=False)`` turns that off)."""
+        return self._settings.auto_index
+
+    @property
+    def client_memo(self) -> dict[Hashable, Any]:
+        """What the layers above remember about the current client (the queryset layer: whose
+        declared indexes exist); emptied whenever the client is replaced or closed."""
+        return self._client_memo
 
     @property
     def client(self) -> AsyncMongoClient[dict[str, Any]]:
@@ -150,6 +176,7 @@ class Database:
         self._client = client
         self._loop = weakref.ref(loop) if loop is not None else None
         self._collections = {}
+        self._client_memo = {}
         return client
 
     @property
@@ -190,12 +217,14 @@ class Database:
         stale = self._loop is not None and self._loop() is not _running_loop()
         client, self._client, self._loop = self._client, None, None
         self._collections = {}
+        self._client_memo = {}
         if client is not None and not stale:
             await client.close()
 
     def _forget_client(self) -> None:
         client, self._client, self._loop = self._client, None, None
         self._collections = {}
+        self._client_memo = {}
         if client is None:
             return
         try:

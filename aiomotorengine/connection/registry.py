@@ -113,16 +113,21 @@ def connect(
     username: str | None = None,
     password: str | None = None,
     io_loop: Any = None,
+    *,
+    auto_index: bool = True,
     **kwargs: Any,
 ) -> Database:
     """Register connection ``alias`` to database ``db`` and return its :class:`Database` handle.
 
     No I/O happens here, so it is safe at module level. ``host`` is a hostname, ``"h1:p1,h2:p2"``
     seeds or a ``mongodb://``/``mongodb+srv://`` URI (``db`` may then come from the URI's path).
-    Extra keyword arguments go to ``AsyncMongoClient``. ``io_loop`` is ignored::
+    Extra keyword arguments go to ``AsyncMongoClient``. ``io_loop`` is ignored.
+    ``auto_index=False`` stops operations on this connection from creating the indexes a model
+    declares on first use (``ensure_index()`` and ``sync_indexes`` still create them)::
 
         connect("blog")
         connect("users", alias="users", host="db1:27017,db2:27017", replicaSet="rs0")
+        connect("reports", alias="reports", auto_index=False)  # indexes managed elsewhere
     """
     if io_loop is not None:
         warnings.warn(
@@ -132,6 +137,11 @@ def connect(
         )
     if not isinstance(alias, str) or not alias:
         raise ConnectionError(f"connection alias must be a non-empty string, got {alias!r}")
+    if not isinstance(auto_index, bool):
+        raise ConnectionError(
+            f"connection {alias!r}: auto_index must be True or False, got "
+            f"{type(auto_index).__name__}"
+        )
     if replicaSet is not None:
         if not isinstance(replicaSet, str):
             raise ConnectionError(
@@ -150,7 +160,7 @@ def connect(
         raise ConnectionError(
             f"connection {alias!r}: name a database, as connect('mydb', ...) or in the URI path"
         )
-    return _registry.register(alias, _Settings(db, host, port, kwargs))
+    return _registry.register(alias, _Settings(db, host, port, kwargs, auto_index))
 
 
 def _database_from_uri(host: str | list[str]) -> str | None:

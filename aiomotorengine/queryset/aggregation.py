@@ -14,7 +14,7 @@ module adds ``fetch()`` and ``async for``, whose results read as attributes::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -26,8 +26,9 @@ __all__ = ["Accumulator", "Aggregation", "AggregationResult"]
 
 D = TypeVar("D", bound=CollectionDocument)
 
-#: Gives ``(resolved alias, collection)`` for a connection alias (``None``: the queryset's own).
-CollectionFor = Callable[[str | None], tuple[str, AsyncCollection[dict[str, Any]]]]
+#: Gives ``(resolved alias, collection)`` for a connection alias (``None``: the queryset's own),
+#: once the model's declared indexes exist there.
+CollectionFor = Callable[[str | None], Awaitable[tuple[str, AsyncCollection[dict[str, Any]]]]]
 
 
 class AggregationResult(dict[str, Any]):
@@ -77,7 +78,7 @@ class Aggregation(Pipeline[D]):
 
     async def fetch(self, alias: str | None = None) -> list[AggregationResult]:
         """Run the pipeline; results are dicts readable as attributes (``r.average_age``)."""
-        _, collection = self._collection_for(alias)
+        _, collection = await self._collection_for(alias)
         cursor = await collection.aggregate(self.to_query())
         try:
             return [_result(son) for son in await cursor.to_list(None)]
@@ -88,7 +89,7 @@ class Aggregation(Pipeline[D]):
         return self._stream()
 
     async def _stream(self) -> AsyncIterator[AggregationResult]:
-        _, collection = self._collection_for(None)
+        _, collection = await self._collection_for(None)
         cursor = await collection.aggregate(self.to_query())
         try:
             async for son in cursor:

@@ -31,6 +31,7 @@ from aiomotorengine.queryset.driver_errors import (
     is_duplicate_key,
     unique_key_violation,
 )
+from aiomotorengine.queryset.indexes import prepared_collection
 from aiomotorengine.queryset.persistence import update_spec
 
 if TYPE_CHECKING:
@@ -197,6 +198,10 @@ class BatchQuery:
         if not collections:
             return
         handle = get_connection(self.alias)
+        # Every model's declared indexes first: nothing is written if one cannot be created.
+        models = dict.fromkeys(write.model for queued in collections for write in queued.writes)
+        for model in models:
+            await prepared_collection(model, self.alias)
         if not self.transaction:
             for collection in collections:
                 await self._write(handle.collection(collection.name), collection, None)

@@ -1,7 +1,8 @@
 """The one place that translates driver errors a caller can act on: duplicate keys (server
-code 11000) become ``UniqueKeyViolationError`` naming the model, the fields and the values; a
-document over the server's size limit becomes ``InvalidDocumentError`` naming its largest
-field (the driver refuses it before sending anything)."""
+code 11000), from a write or from building a unique index over stored duplicates, become
+``UniqueKeyViolationError`` naming the model, the fields and the values; a document over the
+server's size limit becomes ``InvalidDocumentError`` naming its largest field, before anything
+is sent."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import bson
-from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, PyMongoError
 
 from aiomotorengine.base.document import BaseDocument
 from aiomotorengine.base.fields import BaseField
@@ -19,6 +20,7 @@ __all__ = [
     "MAX_DOCUMENT_BYTES",
     "checked_size",
     "document_too_large",
+    "index_build_violation",
     "is_duplicate_key",
     "unique_key_violation",
 ]
@@ -29,21 +31,56 @@ MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 
 
 def is_duplicate_key(error: PyMongoError) -> bool:
-    """Whether ``error`` (a single or bulk write error) reports a duplicate key."""
+    """Whether ``error`` (a single or bulk write error, or a failed index build) reports a
+    duplicate key."""
     if isinstance(error, DuplicateKeyError):
         return True
     if isinstance(error, BulkWriteError):
         write_errors = (error.details or {}).get("writeErrors") or []
         return any(entry.get("code") == _DUPLICATE_KEY for entry in write_errors)
+    if isinstance(error, OperationFailure):
+        # An index build aborted by stored duplicates carries their key even under another code.
+        return error.code == _DUPLICATE_KEY or "keyValue" in (error.details or {})
     return False
 
 
 def unique_key_violation(
-    document: type[BaseDocument], error: DuplicateKeyError | BulkWriteError
+    document: type[BaseDocument], error: OperationFailure
 ) -> UniqueKeyViolationError:
-    """``UniqueKeyViolationError`` naming the model and fields (attribute names, dotted into
-    embedded documents), from the server's structured error (``keyPattern``/``keyValue``),
-    never from its message text."""
+    """``UniqueKeyViolationError`` for a write that duplicates a unique key, naming the model
+    and fields (attribute names, dotted into embedded documents), from the server's structured
+    error (``keyPattern``/``keyValue``), never from its message text."""
+    fields, key_value, shown = _duplicate(document, error)
+    names = ", ".join(fields) or "a unique index"
+    return UniqueKeyViolationError(
+        f"{document.__name__}: another document already has this value for {names}{shown}",
+        model=document.__name__,
+        fields=fields,
+        key_value=key_value,
+    )
+
+
+def index_build_violation(
+    document: type[BaseDocument], error: OperationFailure
+) -> UniqueKeyViolationError:
+    """``UniqueKeyViolationError`` for a unique index that cannot be built because stored
+    documents already share a key (named as in :func:`unique_key_violation`)."""
+    fields, key_value, shown = _duplicate(document, error)
+    names = ", ".join(fields) or "a unique index"
+    return UniqueKeyViolationError(
+        f"{document.__name__}: cannot create the unique index on {names}: stored documents "
+        f"already share a value{shown}; remove the duplicates, then retry",
+        model=document.__name__,
+        fields=fields,
+        key_value=key_value,
+    )
+
+
+def _duplicate(
+    document: type[BaseDocument], error: OperationFailure
+) -> tuple[tuple[str, ...], dict[str, Any], str]:
+    """The fields, the duplicated key value and its ``" (name=value)"`` text, from the
+    server's ``keyPattern``/``keyValue``."""
     details: Mapping[str, Any] = error.details or {}
     if isinstance(error, BulkWriteError):
         write_errors = details.get("writeErrors") or [{}]
@@ -58,14 +95,7 @@ def unique_key_violation(
     for key, value in key_value.items():
         name, field = _attribute_path(document, key)
         shown.append(f"{name}={field.safe_repr(value) if field else describe_value(value)}")
-    what = f" ({', '.join(shown)})" if shown else ""
-    names = ", ".join(fields) or "a unique index"
-    return UniqueKeyViolationError(
-        f"{document.__name__}: another document already has this value for {names}{what}",
-        model=document.__name__,
-        fields=fields,
-        key_value=dict(key_value),
-    )
+    return fields, dict(key_value), f" ({', '.join(shown)})" if shown else ""
 
 
 def document_too_large(

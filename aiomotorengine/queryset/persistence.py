@@ -12,20 +12,18 @@ import bson
 from bson import ObjectId
 from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
-from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DocumentTooLarge, DuplicateKeyError
 
 from aiomotorengine.base.document import CollectionDocument
-from aiomotorengine.connection import get_connection, resolve_alias
 from aiomotorengine.errors import DocumentDeletedError
 from aiomotorengine.queryset.driver_errors import (
     MAX_DOCUMENT_BYTES,
     document_too_large,
     unique_key_violation,
 )
+from aiomotorengine.queryset.indexes import prepared_collection
 
 __all__ = [
-    "collection_for",
     "delete_document",
     "encode_for_insert",
     "reload_document",
@@ -34,14 +32,6 @@ __all__ = [
 ]
 
 D = TypeVar("D", bound=CollectionDocument)
-
-
-def collection_for(
-    document: type[CollectionDocument], alias: str | None = None
-) -> tuple[str, AsyncCollection[dict[str, Any]]]:
-    """The alias a query on ``document`` uses and the collection there."""
-    resolved = resolve_alias(document, document.__alias__, alias)
-    return resolved, get_connection(resolved).collection(document.__collection__)
 
 
 def encode_for_insert(
@@ -92,9 +82,11 @@ async def save_document(document: D, alias: str | None = None) -> D:
 async def _save(document: D, alias: str | None) -> D:
     document_class = type(document)
     state = document._state
-    resolved, collection = collection_for(document_class, alias or state.alias)
+    alias = alias or state.alias
+    # Validated before any round trip: an invalid document sends nothing, not even indexes.
     if not state.persisted:
         son = document._insert_son()
+        resolved, collection = await prepared_collection(document_class, alias)
         try:
             await collection.insert_one(son)
         except DuplicateKeyError as error:
@@ -107,6 +99,7 @@ async def _save(document: D, alias: str | None) -> D:
     if change is None:
         return document
     sets, unsets = change
+    resolved, collection = await prepared_collection(document_class, alias)
     identifier = document._stored_id()
     try:
         result = await collection.update_one({"_id": identifier}, update_spec(sets, unsets))
@@ -128,7 +121,7 @@ async def delete_document(document: CollectionDocument, alias: str | None = None
     identifier = document._stored_id()
     if identifier is None:
         return 0
-    _, collection = collection_for(type(document), alias or document._state.alias)
+    _, collection = await prepared_collection(type(document), alias or document._state.alias)
     result = await collection.delete_one({"_id": identifier})
     return result.deleted_count
 
@@ -136,7 +129,7 @@ async def delete_document(document: CollectionDocument, alias: str | None = None
 async def reload_document(document: D, alias: str | None = None) -> D:
     """Replace the document's state with its database copy."""
     document_class = type(document)
-    resolved, collection = collection_for(document_class, alias or document._state.alias)
+    resolved, collection = await prepared_collection(document_class, alias or document._state.alias)
     identifier = document._stored_id()
     son = await collection.find_one({"_id": identifier})
     if son is None:

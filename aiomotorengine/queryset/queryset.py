@@ -20,12 +20,9 @@ from aiomotorengine.query.rules import FieldName, count_argument, field_name, me
 from aiomotorengine.query.update import compile_update
 from aiomotorengine.queryset.aggregation import Aggregation
 from aiomotorengine.queryset.batch import BatchedQuerySet, BatchQuery
-from aiomotorengine.queryset.driver_errors import (
-    is_duplicate_key,
-    unique_key_violation,
-)
-from aiomotorengine.queryset.indexes import ensure_indexes
-from aiomotorengine.queryset.persistence import collection_for, encode_for_insert, save_document
+from aiomotorengine.queryset.driver_errors import is_duplicate_key, unique_key_violation
+from aiomotorengine.queryset.indexes import ensure_indexes, prepared_collection
+from aiomotorengine.queryset.persistence import encode_for_insert, save_document
 from aiomotorengine.queryset.references import load_references
 
 if TYPE_CHECKING:
@@ -164,8 +161,8 @@ class QuerySet(Generic[D]):
         return merge_and(self._filters)
 
     # --- execution -----------------------------------------------------------------------
-    def _collection(self, alias: str | None) -> tuple[str, AsyncCollection[dict[str, Any]]]:
-        resolved, collection = collection_for(self._document, alias or self._alias)
+    async def _collection(self, alias: str | None) -> tuple[str, AsyncCollection[dict[str, Any]]]:
+        resolved, collection = await prepared_collection(self._document, alias or self._alias)
         if self._read_preference is not None:
             collection = collection.with_options(read_preference=self._read_preference)
         return resolved, collection
@@ -190,7 +187,7 @@ class QuerySet(Generic[D]):
 
         ``lazy=False`` loads references too (one query per referenced collection).
         """
-        resolved, collection = self._collection(alias)
+        resolved, collection = await self._collection(alias)
         cursor = collection.find(self.query, **self._find_options())
         documents = self._hydrate(await cursor.to_list(None), resolved)
         await self._maybe_load_references(documents, lazy)
@@ -200,7 +197,7 @@ class QuerySet(Generic[D]):
         """Like ``find_all``, at most ``length`` documents (``None``: all of them)."""
         if length is not None and count_argument("to_list", length) == 0:
             return []
-        resolved, collection = self._collection(alias)
+        resolved, collection = await self._collection(alias)
         options = self._find_options()
         if length is not None:
             options["limit"] = min(length, self._limit) if self._limit else length
@@ -223,7 +220,7 @@ class QuerySet(Generic[D]):
         return self._stream()
 
     async def _stream(self) -> AsyncIterator[D]:
-        resolved, collection = self._collection(None)
+        resolved, collection = await self._collection(None)
         cursor = collection.find(self.query, **self._find_options())
         try:
             if self._document.__lazy__:
@@ -243,7 +240,7 @@ class QuerySet(Generic[D]):
 
     async def count(self, alias: str | None = None) -> int:
         """The number of matching documents (respecting ``skip``/``limit``)."""
-        _, collection = self._collection(alias)
+        _, collection = await self._collection(alias)
         options: dict[str, Any] = {}
         if self._skip:
             options["skip"] = self._skip
@@ -270,7 +267,7 @@ class QuerySet(Generic[D]):
             )
         # A terminal call: narrow a copy, so this queryset keeps its own filters.
         queryset = self.clone().filter(**filters) if filters else self
-        resolved, collection = queryset._collection(alias)
+        resolved, collection = await queryset._collection(alias)
         query = queryset.query
         options = queryset._find_options()
         if set(query) == {"_id"} and not isinstance(query["_id"], dict):
@@ -292,7 +289,7 @@ class QuerySet(Generic[D]):
 
     async def first(self, alias: str | None = None) -> D | None:
         """The first matching document in the queryset's order, or ``None``."""
-        resolved, collection = self._collection(alias)
+        resolved, collection = await self._collection(alias)
         options = self._find_options()
         options["limit"] = 1
         documents = await collection.find(self.query, **options).to_list(1)
@@ -302,7 +299,7 @@ class QuerySet(Generic[D]):
 
     async def exists(self, alias: str | None = None) -> bool:
         """Whether any document matches (after ``skip()``, if set)."""
-        _, collection = self._collection(alias)
+        _, collection = await self._collection(alias)
         found = await collection.find_one(self.query, projection={"_id": 1}, skip=self._skip)
         return found is not None
 
@@ -311,7 +308,7 @@ class QuerySet(Generic[D]):
         path, resolved_field, _ = resolve_field_path(
             self._document, field_name(self._document, field), allow_operator=False
         )
-        _, collection = self._collection(alias)
+        _, collection = await self._collection(alias)
         values = await collection.distinct(path, self.query)
         if resolved_field is None:
             return values
@@ -348,7 +345,7 @@ class QuerySet(Generic[D]):
                 f"more than once in the list; nothing was written"
             )
         sons = [document._insert_son() for document in documents]
-        resolved, collection = self._collection(alias)
+        resolved, collection = await self._collection(alias)
         encoded = encode_for_insert(self._document, sons, collection.codec_options)
         try:
             await collection.insert_many(encoded)
@@ -367,7 +364,7 @@ class QuerySet(Generic[D]):
     async def delete(self, alias: str | None = None) -> int:
         """Delete every matching document; returns how many were deleted."""
         self.refuse_skip_limit("delete")
-        _, collection = self._collection(alias)
+        _, collection = await self._collection(alias)
         result = await collection.delete_many(self.query)
         return result.deleted_count
 
@@ -401,7 +398,7 @@ class QuerySet(Generic[D]):
         if many:
             self.refuse_skip_limit("update")
         spec = compile_update(self._document, definition, operations)
-        _, collection = self._collection(alias)
+        _, collection = await self._collection(alias)
         try:
             if many:
                 result = await collection.update_many(self.query, spec)

@@ -19,7 +19,7 @@ from aiomotorengine.base.fields import MISSING
 from aiomotorengine.connection import resolve_alias
 from aiomotorengine.errors import InvalidQueryError
 from aiomotorengine.fields.reference_field import DanglingReference
-from aiomotorengine.queryset.persistence import collection_for
+from aiomotorengine.queryset.indexes import prepared_collection
 
 __all__ = ["LoadedReferences", "load_references"]
 
@@ -120,7 +120,7 @@ async def load_references(
                     pending[(reference_type, alias)].add(value)
         next_level: list[CollectionDocument] = []
         for (reference_type, alias), ids in pending.items():
-            _, collection = collection_for(reference_type, alias)
+            _, collection = await prepared_collection(reference_type, alias)
             found = await collection.find({"_id": {"$in": list(ids)}}).to_list(None)
             by_id = loaded[reference_type]
             for instance in reference_type.hydrate(found, alias=alias):

@@ -23,6 +23,7 @@ from aiomotorengine import (
     ensure_indexes,
 )
 from aiomotorengine.management import index_models
+from aiomotorengine.queryset.driver_errors import index_build_violation, is_duplicate_key
 
 
 class Address(EmbeddedDocument):
@@ -78,9 +79,9 @@ async def test_ensure_index_creates_what_the_model_declares_idempotently(db: Dat
     assert info["nickname_1"]["partialFilterExpression"] == {"age": {"$gte": 18}}
 
 
-async def test_indexes_are_never_created_by_saving(db: Database) -> None:
+async def test_the_first_save_creates_what_the_model_declares(db: Database) -> None:
     await Person.objects.create(email="a@x.org")
-    assert set(await _indexes(db, "idx_people")) == {"_id_"}
+    assert len(await _indexes(db, "idx_people")) == 1 + 7  # _id_ and the seven declared
 
 
 async def test_model_without_declarations_creates_nothing(db: Database) -> None:
@@ -93,6 +94,37 @@ async def test_conflicting_existing_index_surfaces_the_driver_error(db: Database
     await db.collection("idx_people").create_index("email")  # same key, not unique
     with pytest.raises(OperationFailure):
         await Person.ensure_index()
+
+
+async def test_stored_duplicates_make_ensure_index_name_model_fields_and_value(
+    db: Database,
+) -> None:
+    await db.collection("idx_people").insert_many([{"email": "twice"}, {"email": "twice"}])
+    with pytest.raises(UniqueKeyViolationError) as error:
+        await Person.ensure_index()
+    assert error.value.model == "Person"
+    assert error.value.fields == ("email",)
+    assert error.value.key_value == {"email": "twice"}
+    assert "cannot create the unique index on email" in str(error.value)
+    assert "email='twice'" in str(error.value)
+
+
+def test_an_aborted_index_build_carrying_the_duplicate_key_is_recognised() -> None:
+    # Some servers report stored duplicates under another code (an aborted build), with the key.
+    aborted = OperationFailure(
+        "Index build failed",
+        code=276,
+        details={"code": 276, "keyPattern": {"fn": 1}, "keyValue": {"fn": "Ada"}},
+    )
+    assert is_duplicate_key(aborted)
+    error = index_build_violation(Person, aborted)
+    assert (error.model, error.fields, error.key_value) == (
+        "Person",
+        ("first_name",),
+        {"fn": "Ada"},
+    )
+    assert "first_name='Ada'" in str(error)
+    assert not is_duplicate_key(OperationFailure("index options conflict", code=85))
 
 
 async def test_partial_unique_index_applies_only_to_matching_documents(db: Database) -> None:

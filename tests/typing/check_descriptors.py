@@ -1,4 +1,5 @@
-"""Checked by mypy only (``make typecheck``): what a type checker sees of models."""
+"""Checked by mypy and basedpyright (``make typecheck``): what a type checker sees of models and
+their querysets."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ async def check(user: User, post: Post) -> None:
     assert_type(user.address, Address | None)
     assert_type(user.born, datetime.datetime | None)
     assert_type(user.balance, decimal.Decimal | None)
-    assert_type(user._id, ObjectId | None)
+    assert_type(user._id, ObjectId | None)  # pyright: ignore[reportPrivateUsage]
     assert_type(post.author, User | None)
     assert_type(User.objects, QuerySet[User])
     assert_type(User.objects.filter(age__gt=1).order_by(User.name), QuerySet[User])

@@ -51,7 +51,7 @@ async def run() -> None:
     print(f"bulk-inserted {users}")
 
     ada.address.city = "Cambridge"  # type: ignore[union-attr]
-    ada.tags.append("math")  # type: ignore[union-attr]
+    ada.tags.append("math")
     await ada.save()
     stored = await database["users"].find_one({"_id": ada._id})
     print(f"saved only the changes; stored document is now {stored}")

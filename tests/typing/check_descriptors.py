@@ -43,14 +43,15 @@ class Post(Document):
 
 
 async def check(user: User, post: Post) -> None:
-    assert_type(User.name, StringField)
+    assert_type(User.name, StringField[str])
     assert_type(User.tags, ListField[str])
-    assert_type(user.name, str | None)
+    assert_type(user.name, str)
     assert_type(user.age, int | None)
-    assert_type(user.tags, list[str] | None)
+    assert_type(user.tags, list[str])
     assert_type(user.address, Address | None)
     assert_type(user.born, datetime.datetime | None)
     assert_type(user.balance, decimal.Decimal | None)
+    assert_type(user.id, ObjectId | None)
     assert_type(user._id, ObjectId | None)  # pyright: ignore[reportPrivateUsage]
     assert_type(post.author, User | None)
     assert_type(User.objects, QuerySet[User])

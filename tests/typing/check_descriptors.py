@@ -61,7 +61,11 @@ async def check(user: User, post: Post) -> None:
     assert_type(await User.objects.create(name="x"), User)
     assert_type(await User.objects.update(set__name="y"), UpdateResult)
     assert_type(await user.save(), User)
+    assert_type(await User.objects.distinct(User.age), list[int])
+    assert_type(await User.objects.distinct(User.name), list[str])
+    assert_type(await User.objects.distinct(User.tags), list[str])
+    assert_type(await User.objects.distinct(User.address), list[Address])
+    assert_type(await Post.objects.distinct(Post.author), list[User])
+    assert_type(await User.objects.distinct("age"), list[Any])
     async for item in User.objects:
         assert_type(item, User)
-    unused: Any = None
-    del unused

@@ -44,7 +44,7 @@ async def run() -> None:
     database = get_connection()
     await database.client.drop_database(database.name)
     ada = await User.objects.create(name="Ada", age=36, address=Address(city="London"))
-    print(f"inserted {ada!r} with _id {ada._id}")
+    print(f"inserted {ada!r} with id {ada.id}")
     users = await User.objects.bulk_insert(
         [User(name="Grace", age=45, tags=["navy"]), User(name="Linus", age=12)]
     )
@@ -53,7 +53,7 @@ async def run() -> None:
     ada.address.city = "Cambridge"  # type: ignore[union-attr]
     ada.tags.append("math")
     await ada.save()
-    stored = await database["users"].find_one({"_id": ada._id})
+    stored = await database["users"].find_one({"_id": ada.id})
     print(f"saved only the changes; stored document is now {stored}")
 
     cursor = User.objects.filter(Q(age__gt=10) | Q(tags="navy"))

@@ -24,7 +24,12 @@ from aiomotorengine.connection import (
     switch_connection,
     unregister_connection,
 )
-from aiomotorengine.document import Document, EmbeddedDocument
+from aiomotorengine.document import (
+    Document,
+    EmbeddedDocument,
+    TypedDocument,
+    TypedEmbeddedDocument,
+)
 from aiomotorengine.errors import (
     AioMotorEngineError,
     ConnectionError,
@@ -112,6 +117,8 @@ __all__ = [
     "QuerySet",
     "ReferenceField",
     "StringField",
+    "TypedDocument",
+    "TypedEmbeddedDocument",
     "URLField",
     "UUIDField",
     "UniqueKeyViolationError",

@@ -2,11 +2,15 @@
 
 Each is an I/O-free base class of :mod:`aiomotorengine.base.document` plus what needs the
 queryset layer: ``Model.objects``, the persistence methods and ``load_references()``.
+``TypedDocument`` and ``TypedEmbeddedDocument`` are the same classes with a constructor that type
+checkers derive from the annotated fields.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from aiomotorengine.base.document import BaseDocument, BaseEmbeddedDocument, CollectionDocument
 from aiomotorengine.base.registry import get_document
@@ -21,10 +25,31 @@ from aiomotorengine.queryset import (
     save_document,
 )
 
+if sys.version_info >= (3, 11):
+    from typing import dataclass_transform
+elif TYPE_CHECKING:
+    from typing_extensions import dataclass_transform
+else:
+
+    def dataclass_transform(**_: Any) -> Callable[[type], type]:
+        """Python 3.10 has no ``typing.dataclass_transform``; only type checkers read it."""
+        return lambda cls: cls
+
+
 if TYPE_CHECKING:
+    from bson import ObjectId
     from typing_extensions import Self
 
-__all__ = ["BaseDocument", "Document", "EmbeddedDocument", "get_document"]
+    from aiomotorengine.base.fields import ObjectIdField
+
+__all__ = [
+    "BaseDocument",
+    "Document",
+    "EmbeddedDocument",
+    "TypedDocument",
+    "TypedEmbeddedDocument",
+    "get_document",
+]
 
 D = TypeVar("D", bound="Document")
 
@@ -102,3 +127,30 @@ class EmbeddedDocument(BaseEmbeddedDocument):
         """Load the references of this embedded document (all, or those named): one query
         per referenced collection, on the connection its model resolves."""
         return await load_references([self], fields)
+
+
+@dataclass_transform(kw_only_default=True, eq_default=False)
+class _TypedConstructor:
+    """Makes type checkers derive the constructor of its subclasses from their annotated class
+    attributes (PEP 681): keyword-only, each optional, typed as its field accepts values, and no
+    field-by-field ``__eq__`` (documents compare by ``_id``). At runtime the constructor is
+    ``BaseDocument``'s, unchanged."""
+
+    __slots__ = ()
+
+
+class TypedDocument(Document, _TypedConstructor):
+    """A ``Document`` whose constructor type checkers check: annotate each field with its
+    class, ``User(nme="Ada")`` and ``User(age="x")`` are then errors::
+
+        class User(TypedDocument):
+            name: StringField[str] = StringField(required=True)
+            age: IntField[int | None] = IntField()
+    """
+
+    if TYPE_CHECKING:  # ``_id`` (declared by CollectionDocument) as a constructor keyword
+        _id: ObjectIdField[ObjectId | None] = ObjectIdField(db_field="_id")
+
+
+class TypedEmbeddedDocument(EmbeddedDocument, _TypedConstructor):
+    """An ``EmbeddedDocument`` whose constructor type checkers check (see ``TypedDocument``)."""

@@ -768,7 +768,7 @@ class CollectionDocument(BaseDocument):
     _id = ObjectIdField(db_field="_id")
 
     @property
-    def id(self) -> Any:
+    def id(self) -> ObjectId | None:
         """The document's ``_id`` (``None`` until it is inserted)."""
         return self._id
 

@@ -10,7 +10,7 @@ import decimal
 import re
 import uuid
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypedDict, TypeVar, overload
 
 from bson import ObjectId
 from bson.decimal128 import Decimal128
@@ -21,13 +21,14 @@ from pymongo import ASCENDING, IndexModel
 from aiomotorengine.errors import InvalidDocumentError, InvalidQueryError, describe_value
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing_extensions import Self, Unpack
 
 __all__ = [
     "IMMUTABLE_DEFAULT_TYPES",
     "MISSING",
     "OBJECT_ID_SCHEMA",
     "BaseField",
+    "FieldOptions",
     "ObjectIdField",
     "coerce_object_id",
     "json_value",
@@ -37,6 +38,7 @@ __all__ = [
 OBJECT_ID_SCHEMA: dict[str, Any] = {"type": "string", "pattern": "^[0-9a-fA-F]{24}$"}
 
 T = TypeVar("T")
+V = TypeVar("V", bound=ObjectId | None)
 
 
 class _Missing:
@@ -68,6 +70,17 @@ IMMUTABLE_DEFAULT_TYPES: tuple[type, ...] = (
 )
 
 
+class FieldOptions(TypedDict, total=False):
+    """The keyword arguments every field takes besides ``default`` and ``required`` (for the
+    typed signatures of the fields: ``**options: Unpack[FieldOptions]``)."""
+
+    db_field: str | None
+    on_save: Callable[[Any, bool], Any] | None
+    unique: bool | None
+    sparse: bool
+    strict: bool | None
+
+
 class BaseField(Generic[T]):
     """Base of all fields. Subclass it for a custom field and override ``is_empty``,
     ``validate``, ``to_son``, ``from_son`` (and ``to_query`` for filters)::
@@ -83,6 +96,10 @@ class BaseField(Generic[T]):
     ``strict`` (``True``: accept only values of the field's own type, no lossless conversion
     such as ``"30"`` for an int; default: the model's ``__strict__``, itself ``False``),
     ``choices`` (the only values accepted).
+
+    ``T`` is what a document's attribute reads: the concrete fields infer it from their
+    arguments (``StringField(required=True)`` is a ``StringField[str]``, ``StringField()`` a
+    ``StringField[str | None]``). Reading the attribute on the class gives the field itself.
     """
 
     #: Expected Python types, used by the default ``validate`` and by error messages.
@@ -158,9 +175,9 @@ class BaseField(Generic[T]):
     def __get__(self, instance: None, owner: type) -> Self: ...
 
     @overload
-    def __get__(self, instance: object, owner: type) -> T | None: ...
+    def __get__(self, instance: object, owner: type) -> T: ...
 
-    def __get__(self, instance: object | None, owner: type) -> Self | T | None:
+    def __get__(self, instance: object | None, owner: type) -> Self | T:
         if instance is None:
             return self
         # .get rather than try/except: a miss (first read after a load) is the common case.
@@ -176,7 +193,7 @@ class BaseField(Generic[T]):
                 return value  # type: ignore[no-any-return]
         return instance._load_field(self)  # type: ignore[attr-defined, no-any-return]
 
-    def __set__(self, instance: Any, value: T | None) -> None:
+    def __set__(self, instance: Any, value: T) -> None:
         if value is not None and type(value) not in self.fast_types:
             value = self.check(instance, value)
         instance._state.values[self.name] = value
@@ -412,16 +429,48 @@ def _model_name(instance: Any, field: BaseField[Any]) -> str:
     return type(instance).__name__
 
 
-class ObjectIdField(BaseField[ObjectId]):
+class ObjectIdField(BaseField[V]):
     """A BSON ``ObjectId`` (its 24-character hex string is accepted)."""
 
     python_types = (ObjectId,)
     is_identity = True
     revalidate_on_save = False
 
+    @overload
+    def __init__(
+        self: ObjectIdField[ObjectId],
+        *,
+        required: Literal[True],
+        default: ObjectId | Callable[[], ObjectId] | None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: ObjectIdField[ObjectId],
+        *,
+        required: bool = False,
+        default: ObjectId | Callable[[], ObjectId],
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: ObjectIdField[ObjectId | None],
+        *,
+        required: bool = False,
+        default: None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fast_types = (ObjectId,)
+
+    if TYPE_CHECKING:
+
+        def __set__(self, instance: Any, value: V | str) -> None:
+            """Also takes the 24-character hex string of an ``ObjectId``."""
 
     def coerce(self, value: Any) -> Any:
         return coerce_object_id(value)

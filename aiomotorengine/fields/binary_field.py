@@ -2,22 +2,63 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from aiomotorengine.base.fields import BaseField
+from aiomotorengine.base.fields import BaseField, FieldOptions
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["BinaryField"]
 
+V = TypeVar("V", bound=bytes | None)
 
-class BinaryField(BaseField[bytes]):
+
+class BinaryField(BaseField[V]):
     """Raw bytes, at most ``max_bytes`` long when given."""
 
     python_types = (bytes,)
     revalidate_on_save = False
 
+    @overload
+    def __init__(
+        self: BinaryField[bytes],
+        max_bytes: int | None = None,
+        *,
+        required: Literal[True],
+        default: bytes | Callable[[], bytes] | None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: BinaryField[bytes],
+        max_bytes: int | None = None,
+        *,
+        required: bool = False,
+        default: bytes | Callable[[], bytes],
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: BinaryField[bytes | None],
+        max_bytes: int | None = None,
+        *,
+        required: bool = False,
+        default: None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
     def __init__(self, max_bytes: int | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.max_bytes = max_bytes
+
+    if TYPE_CHECKING:
+
+        def __set__(self, instance: Any, value: V | bytearray | memoryview) -> None:
+            """Also takes a ``bytearray`` or ``memoryview`` (stored as ``bytes``)."""
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, (bytearray, memoryview)):

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from aiomotorengine.base.fields import BaseField
+from aiomotorengine.base.fields import BaseField, FieldOptions
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["DateTimeField"]
+
+V = TypeVar("V", bound=datetime.datetime | None)
 
 
 def _utcnow() -> datetime.datetime:
@@ -16,7 +22,7 @@ def _utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
-class DateTimeField(BaseField[datetime.datetime]):
+class DateTimeField(BaseField[V]):
     """A ``datetime``. MongoDB keeps milliseconds, so values are truncated to milliseconds
     when assigned (what you read is what is stored). ISO 8601 strings (``"2024-05-01"``,
     ``"2024-05-01T12:30:00Z"``, 0.x's ``"2024-05-01 12:30:00"``) and dates convert.
@@ -32,6 +38,39 @@ class DateTimeField(BaseField[datetime.datetime]):
 
     python_types = (datetime.datetime,)
     revalidate_on_save = False
+
+    @overload
+    def __init__(
+        self: DateTimeField[datetime.datetime],
+        auto_now_on_insert: bool = False,
+        auto_now_on_update: bool = False,
+        *,
+        required: Literal[True],
+        default: datetime.datetime | Callable[[], datetime.datetime] | None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: DateTimeField[datetime.datetime],
+        auto_now_on_insert: bool = False,
+        auto_now_on_update: bool = False,
+        *,
+        required: bool = False,
+        default: datetime.datetime | Callable[[], datetime.datetime],
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: DateTimeField[datetime.datetime | None],
+        auto_now_on_insert: bool = False,
+        auto_now_on_update: bool = False,
+        *,
+        required: bool = False,
+        default: None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
 
     def __init__(
         self,

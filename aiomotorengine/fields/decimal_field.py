@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import decimal
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from bson.decimal128 import Decimal128
 
-from aiomotorengine.base.fields import BaseField
+from aiomotorengine.base.fields import BaseField, FieldOptions
 from aiomotorengine.fields.int_field import _bounded
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["DecimalField"]
 
+V = TypeVar("V", bound=decimal.Decimal | None)
 
-class DecimalField(BaseField[decimal.Decimal]):
+
+class DecimalField(BaseField[V]):
     """A ``decimal.Decimal`` rounded to ``precision`` places with ``rounding`` when assigned,
     stored and loaded.
 
@@ -25,6 +31,45 @@ class DecimalField(BaseField[decimal.Decimal]):
     python_types = (decimal.Decimal,)
     revalidate_on_save = False
     normalises_on_load = True
+
+    @overload
+    def __init__(
+        self: DecimalField[decimal.Decimal],
+        min_value: Any = None,
+        max_value: Any = None,
+        precision: int = 2,
+        rounding: str = decimal.ROUND_HALF_UP,
+        *,
+        required: Literal[True],
+        default: decimal.Decimal | Callable[[], decimal.Decimal] | None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: DecimalField[decimal.Decimal],
+        min_value: Any = None,
+        max_value: Any = None,
+        precision: int = 2,
+        rounding: str = decimal.ROUND_HALF_UP,
+        *,
+        required: bool = False,
+        default: decimal.Decimal | Callable[[], decimal.Decimal],
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: DecimalField[decimal.Decimal | None],
+        min_value: Any = None,
+        max_value: Any = None,
+        precision: int = 2,
+        rounding: str = decimal.ROUND_HALF_UP,
+        *,
+        required: bool = False,
+        default: None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
 
     def __init__(
         self,
@@ -41,6 +86,12 @@ class DecimalField(BaseField[decimal.Decimal]):
         self.precision = precision
         self.rounding = rounding
         self._quantum = decimal.Decimal(1).scaleb(-precision)
+
+    if TYPE_CHECKING:
+
+        def __set__(self, instance: Any, value: V | Decimal128 | int | float | str) -> None:
+            """Also takes what converts to a decimal even in strict mode: a ``Decimal128``, an
+            int, a float or a numeric string (rounded to ``precision`` places)."""
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, bool):

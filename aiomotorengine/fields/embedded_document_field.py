@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from aiomotorengine.base.document import BaseDocument
-from aiomotorengine.base.fields import BaseField
+from aiomotorengine.base.fields import BaseField, FieldOptions
 from aiomotorengine.base.registry import get_document
 from aiomotorengine.errors import InvalidDocumentError, InvalidQueryError, describe_value
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["EmbeddedDocumentField"]
 
 E = TypeVar("E", bound=BaseDocument)
+V = TypeVar("V", bound=BaseDocument | None)
 
 
-class EmbeddedDocumentField(BaseField[E], Generic[E]):
+class EmbeddedDocumentField(BaseField[V]):
     """A sub-document described by an ``EmbeddedDocument`` (or ``Document``) class, given as
     the class or its name. Changes inside it are saved as dotted ``$set`` paths::
 
@@ -24,12 +29,59 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
 
     holds_documents = True
 
-    def __init__(self, embedded_document_type: type[E] | str, *args: Any, **kwargs: Any) -> None:
+    @overload
+    def __init__(
+        self: EmbeddedDocumentField[E],
+        embedded_document_type: type[E],
+        *,
+        required: Literal[True],
+        default: E | Callable[[], E] | None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: EmbeddedDocumentField[E],
+        embedded_document_type: type[E],
+        *,
+        required: bool = False,
+        default: E | Callable[[], E],
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: EmbeddedDocumentField[E | None],
+        embedded_document_type: type[E],
+        *,
+        required: bool = False,
+        default: None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: EmbeddedDocumentField[Any],
+        embedded_document_type: str,
+        *,
+        required: bool = False,
+        default: Any = None,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    def __init__(
+        self, embedded_document_type: type[BaseDocument] | str, *args: Any, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._embedded_type = embedded_document_type
 
+    if TYPE_CHECKING:
+
+        def __set__(self, instance: Any, value: V | dict[str, Any]) -> None:
+            """Also takes a dict of the embedded document's fields."""
+
     @property
-    def embedded_type(self) -> type[E]:
+    def embedded_type(self) -> type[BaseDocument]:
         """The embedded document class (a name is resolved on first use, preferring a class
         of that name in the module that declares the field)."""
         if isinstance(self._embedded_type, str):
@@ -92,5 +144,5 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
             f"a raw query dict)"
         )
 
-    def embedded_document(self) -> type[E]:
+    def embedded_document(self) -> type[BaseDocument]:
         return self.embedded_type

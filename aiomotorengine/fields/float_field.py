@@ -6,24 +6,66 @@ import decimal
 import math
 import re
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from aiomotorengine.base.fields import BaseField
+from aiomotorengine.base.fields import BaseField, FieldOptions
 from aiomotorengine.fields.int_field import _bounded, _with_bounds
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
 __all__ = ["FloatField"]
+
+V = TypeVar("V", bound=float | None)
 
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _LARGEST = sys.float_info.max
 
 
-class FloatField(BaseField[float]):
+class FloatField(BaseField[V]):
     """A floating point number. Ints convert when the float holds them exactly, as do numeric
     strings (``"1.5"``) and decimals; ``NaN`` and infinities are refused unless
     ``allow_inf_nan=True``."""
 
     python_types = (float,)
     revalidate_on_save = False
+
+    @overload
+    def __init__(
+        self: FloatField[float],
+        min_value: float | None = None,
+        max_value: float | None = None,
+        *,
+        allow_inf_nan: bool = False,
+        required: Literal[True],
+        default: float | Callable[[], float] | None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: FloatField[float],
+        min_value: float | None = None,
+        max_value: float | None = None,
+        *,
+        allow_inf_nan: bool = False,
+        required: bool = False,
+        default: float | Callable[[], float],
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: FloatField[float | None],
+        min_value: float | None = None,
+        max_value: float | None = None,
+        *,
+        allow_inf_nan: bool = False,
+        required: bool = False,
+        default: None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
 
     def __init__(
         self,

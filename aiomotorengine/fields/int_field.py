@@ -4,23 +4,62 @@ from __future__ import annotations
 
 import decimal
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from aiomotorengine.base.fields import BaseField
+from aiomotorengine.base.fields import BaseField, FieldOptions
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["IntField"]
+
+V = TypeVar("V", bound=int | None)
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
 
 
-class IntField(BaseField[int]):
+class IntField(BaseField[V]):
     """An integer (64-bit in MongoDB), optionally bounded by ``min_value``/``max_value``.
     Integer strings (``"30"``) and integral floats or decimals convert; ``10.5`` does not."""
 
     python_types = (int,)
     is_identity = True
     revalidate_on_save = False
+
+    @overload
+    def __init__(
+        self: IntField[int],
+        min_value: int | None = None,
+        max_value: int | None = None,
+        *,
+        required: Literal[True],
+        default: int | Callable[[], int] | None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: IntField[int],
+        min_value: int | None = None,
+        max_value: int | None = None,
+        *,
+        required: bool = False,
+        default: int | Callable[[], int],
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: IntField[int | None],
+        min_value: int | None = None,
+        max_value: int | None = None,
+        *,
+        required: bool = False,
+        default: None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
 
     def __init__(
         self, min_value: int | None = None, max_value: int | None = None, *args: Any, **kwargs: Any

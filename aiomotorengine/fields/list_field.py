@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-from aiomotorengine.base.fields import BaseField
+from aiomotorengine.base.fields import BaseField, FieldOptions
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing_extensions import Self, Unpack
 
 __all__ = ["ListField"]
 
@@ -22,12 +23,45 @@ class ListField(BaseField[list[T]], Generic[T]):
 
     In filters, a list value means "contains all of these" (``$all``) and a single value means
     "contains this one".
+
+    ``T`` is the type of an item, that of the item field without ``None``: a
+    ``ListField(StringField())`` is a ``ListField[str]`` and reads ``list[str]``.
     """
 
     python_types = (list,)
     takes_list_updates = True
 
-    def __init__(self, base_field: BaseField[T] | None = None, *args: Any, **kwargs: Any) -> None:
+    @overload
+    def __init__(
+        self,
+        base_field: BaseField[T | None],
+        *,
+        required: bool = False,
+        default: list[T] | Callable[[], list[T]] = ...,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        base_field: BaseField[T],
+        *,
+        required: bool = False,
+        default: list[T] | Callable[[], list[T]] = ...,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: ListField[Any],
+        base_field: None = None,
+        *,
+        required: bool = False,
+        default: list[Any] | Callable[[], list[Any]] = ...,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    def __init__(self, base_field: BaseField[Any] | None = None, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("default", list)
         super().__init__(*args, **kwargs)
         # Anything but a field instance is reported when the model class is created.
@@ -43,15 +77,20 @@ class ListField(BaseField[list[T]], Generic[T]):
     def __get__(self, instance: None, owner: type) -> Self: ...
 
     @overload
-    def __get__(self, instance: object, owner: type) -> list[T] | None: ...
+    def __get__(self, instance: object, owner: type) -> list[T]: ...
 
-    def __get__(self, instance: object | None, owner: type) -> Self | list[T] | None:
+    def __get__(self, instance: object | None, owner: type) -> Self | list[T]:
         value = super().__get__(instance, owner)
         if instance is not None and self.holds_references and value:
             check_loaded = self.base_field.check_loaded
             for item in value:
                 check_loaded(instance, item)
         return value
+
+    if TYPE_CHECKING:
+
+        def __set__(self, instance: Any, value: list[T] | tuple[T, ...]) -> None:
+            """Also takes a tuple (stored as a list)."""
 
     def __set_name__(self, owner: type, name: str) -> None:
         super().__set_name__(owner, name)

@@ -7,10 +7,13 @@ import hashlib
 import hmac
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from aiomotorengine.base.fields import BaseField
+from aiomotorengine.base.fields import BaseField, FieldOptions
 from aiomotorengine.errors import InvalidDocumentError, InvalidQueryError
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["HashedPassword", "PasswordField"]
 
@@ -93,7 +96,10 @@ class HashedPassword:
         return "<HashedPassword (hidden)>"
 
 
-class PasswordField(BaseField[HashedPassword]):
+V = TypeVar("V", bound=HashedPassword | None)
+
+
+class PasswordField(BaseField[V]):
     """A password: assigning a plaintext ``str`` stores a salted scrypt hash of it.
 
     Read back, the value is a :class:`HashedPassword`; compare it with a plaintext to check a
@@ -110,6 +116,36 @@ class PasswordField(BaseField[HashedPassword]):
     revalidate_on_save = False
     secret = True
 
+    @overload
+    def __init__(
+        self: PasswordField[HashedPassword],
+        crypt_func: Callable[[str], str] | None = None,
+        *,
+        required: Literal[True],
+        default: HashedPassword | Callable[[], HashedPassword] | None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: PasswordField[HashedPassword],
+        crypt_func: Callable[[str], str] | None = None,
+        *,
+        required: bool = False,
+        default: HashedPassword | Callable[[], HashedPassword],
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: PasswordField[HashedPassword | None],
+        crypt_func: Callable[[str], str] | None = None,
+        *,
+        required: bool = False,
+        default: None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
     def __init__(
         self, crypt_func: Callable[[str], str] | None = None, *args: Any, **kwargs: Any
     ) -> None:
@@ -117,6 +153,11 @@ class PasswordField(BaseField[HashedPassword]):
             raise TypeError(f"PasswordField(crypt_func=...) takes a function, got {crypt_func!r}")
         super().__init__(*args, **kwargs)
         self.crypt_func = crypt_func
+
+    if TYPE_CHECKING:
+
+        def __set__(self, instance: Any, value: V | str) -> None:
+            """Takes the plaintext (hashed when assigned) or a ``HashedPassword``."""
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, str) and value:  # an empty password is refused, never hashed

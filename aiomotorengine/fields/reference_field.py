@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from bson import DBRef, ObjectId
 from bson.errors import InvalidId
 
 from aiomotorengine.base.document import CollectionDocument
-from aiomotorengine.base.fields import OBJECT_ID_SCHEMA, BaseField, coerce_object_id
+from aiomotorengine.base.fields import OBJECT_ID_SCHEMA, BaseField, FieldOptions, coerce_object_id
 from aiomotorengine.base.registry import get_document
 from aiomotorengine.errors import InvalidQueryError, LoadReferencesRequiredError, describe_value
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing_extensions import Self, Unpack
 
 __all__ = ["DanglingReference", "ReferenceField"]
 
-R = TypeVar("R", bound=CollectionDocument)
+D = TypeVar("D", bound=CollectionDocument)
+V = TypeVar("V", bound=CollectionDocument | None)
 
 
 class DanglingReference:
@@ -42,7 +44,7 @@ class DanglingReference:
         return f"<DanglingReference {self.id!r}>"
 
 
-class ReferenceField(BaseField[R], Generic[R]):
+class ReferenceField(BaseField[V]):
     """A reference to a ``Document`` (the class or its name), stored as the plain ``ObjectId``
     of the referenced document. Assign a saved document or an id::
 
@@ -56,12 +58,54 @@ class ReferenceField(BaseField[R], Generic[R]):
 
     holds_references = True
 
-    def __init__(self, reference_document_type: type[R] | str, *args: Any, **kwargs: Any) -> None:
+    @overload
+    def __init__(
+        self: ReferenceField[D],
+        reference_document_type: type[D],
+        *,
+        required: Literal[True],
+        default: D | Callable[[], D] | None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: ReferenceField[D],
+        reference_document_type: type[D],
+        *,
+        required: bool = False,
+        default: D | Callable[[], D],
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: ReferenceField[D | None],
+        reference_document_type: type[D],
+        *,
+        required: bool = False,
+        default: None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: ReferenceField[Any],
+        reference_document_type: str,
+        *,
+        required: bool = False,
+        default: Any = None,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    def __init__(
+        self, reference_document_type: type[CollectionDocument] | str, *args: Any, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._reference_type = reference_document_type
 
     @property
-    def reference_type(self) -> type[R]:
+    def reference_type(self) -> type[CollectionDocument]:
         """The referenced document class (a name is resolved on first use, preferring a class
         of that name in the module that declares the field)."""
         if isinstance(self._reference_type, str):
@@ -73,16 +117,21 @@ class ReferenceField(BaseField[R], Generic[R]):
     def __get__(self, instance: None, owner: type) -> Self: ...
 
     @overload
-    def __get__(self, instance: object, owner: type) -> R | None: ...
+    def __get__(self, instance: object, owner: type) -> V: ...
 
-    def __get__(self, instance: object | None, owner: type) -> Self | R | None:
+    def __get__(self, instance: object | None, owner: type) -> Self | V | None:
         if instance is None:
             return self
         value = super().__get__(instance, owner)
         self.check_loaded(instance, value)
         if isinstance(value, DanglingReference):
-            return None
+            return None  # even when required: what it referenced is gone
         return value
+
+    if TYPE_CHECKING:
+
+        def __set__(self, instance: Any, value: V | ObjectId | str) -> None:
+            """Also takes the referenced document's ``ObjectId`` (or its hex string)."""
 
     def check_loaded(self, instance: object, value: Any) -> None:
         if isinstance(value, ObjectId):
@@ -93,7 +142,7 @@ class ReferenceField(BaseField[R], Generic[R]):
                 f"get(..., lazy=False)"
             )
 
-    def referenced_document(self) -> type[R]:
+    def referenced_document(self) -> type[CollectionDocument]:
         return self.reference_type
 
     def declaration_problem(self) -> tuple[Any, str] | None:

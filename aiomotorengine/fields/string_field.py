@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from aiomotorengine.base.fields import BaseField
+from aiomotorengine.base.fields import BaseField, FieldOptions
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["StringField"]
 
+V = TypeVar("V", bound=str | None)
 
-class StringField(BaseField[str]):
+
+class StringField(BaseField[V]):
     """Text. ``max_length`` limits the number of characters::
 
     name = StringField(required=True, max_length=255)
@@ -19,6 +25,36 @@ class StringField(BaseField[str]):
     python_types = (str,)
     is_identity = True
     revalidate_on_save = False
+
+    @overload
+    def __init__(
+        self: StringField[str],
+        max_length: int | None = None,
+        *,
+        required: Literal[True],
+        default: str | Callable[[], str] | None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: StringField[str],
+        max_length: int | None = None,
+        *,
+        required: bool = False,
+        default: str | Callable[[], str],
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: StringField[str | None],
+        max_length: int | None = None,
+        *,
+        required: bool = False,
+        default: None = None,
+        **options: Unpack[FieldOptions],
+    ) -> None: ...
 
     def __init__(self, max_length: int | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

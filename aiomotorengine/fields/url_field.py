@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, overload
 
-from aiomotorengine.fields.string_field import StringField
+from aiomotorengine.base.fields import FieldOptions
+from aiomotorengine.fields.string_field import StringField, V
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["URLField"]
 
@@ -19,8 +24,42 @@ _URL = re.compile(
 )
 
 
-class URLField(StringField):
+class URLField(StringField[V]):
     """An http(s) or ftp URL."""
+
+    if TYPE_CHECKING:  # StringField's signatures, for this class's own type parameter
+
+        @overload
+        def __init__(
+            self: URLField[str],
+            max_length: int | None = None,
+            *,
+            required: Literal[True],
+            default: str | Callable[[], str] | None = None,
+            **options: Unpack[FieldOptions],
+        ) -> None: ...
+
+        @overload
+        def __init__(
+            self: URLField[str],
+            max_length: int | None = None,
+            *,
+            required: bool = False,
+            default: str | Callable[[], str],
+            **options: Unpack[FieldOptions],
+        ) -> None: ...
+
+        @overload
+        def __init__(
+            self: URLField[str | None],
+            max_length: int | None = None,
+            *,
+            required: bool = False,
+            default: None = None,
+            **options: Unpack[FieldOptions],
+        ) -> None: ...
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
     def validate(self, value: Any) -> bool:
         return super().validate(value) and (value is None or bool(_URL.match(value)))

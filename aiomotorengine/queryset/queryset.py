@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from bson import ObjectId
 from pymongo import ASCENDING
@@ -12,8 +12,10 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from aiomotorengine.base.document import CollectionDocument
+from aiomotorengine.base.fields import BaseField
 from aiomotorengine.base.state import Projection
 from aiomotorengine.errors import InvalidQueryError, MultipleObjectsReturned, describe_value
+from aiomotorengine.fields.list_field import ListField
 from aiomotorengine.query.compiler import resolve_field_path
 from aiomotorengine.query.q import Q, compile_arguments
 from aiomotorengine.query.rules import FieldName, count_argument, field_name, merge_and, sort_key
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["QuerySet", "UpdateResult", "require_alias"]
 
 D = TypeVar("D", bound=CollectionDocument)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -303,8 +306,22 @@ class QuerySet(Generic[D]):
         found = await collection.find_one(self.query, projection={"_id": 1}, skip=self._skip)
         return found is not None
 
+    @overload
+    async def distinct(self, field: ListField[T], alias: str | None = None) -> list[T]: ...
+
+    @overload
+    async def distinct(self, field: BaseField[T | None], alias: str | None = None) -> list[T]: ...
+
+    @overload
+    async def distinct(self, field: BaseField[T], alias: str | None = None) -> list[T]: ...
+
+    @overload
+    async def distinct(self, field: str, alias: str | None = None) -> list[Any]: ...
+
     async def distinct(self, field: FieldName, alias: str | None = None) -> list[Any]:
-        """The distinct values of ``field`` among matching documents, converted by the field."""
+        """The distinct values of ``field`` among matching documents, converted by the field
+        (the items of a list field). Given the field itself, they are typed by it:
+        ``distinct(User.age)`` is a ``list[int]``."""
         path, resolved_field, _ = resolve_field_path(
             self._document, field_name(self._document, field), allow_operator=False
         )

@@ -1,4 +1,5 @@
-"""Checked by mypy only (``make typecheck``): what a type checker sees of models."""
+"""Checked by mypy and basedpyright (``make typecheck``): what a type checker sees of models and
+their querysets."""
 
 from __future__ import annotations
 
@@ -42,15 +43,16 @@ class Post(Document):
 
 
 async def check(user: User, post: Post) -> None:
-    assert_type(User.name, StringField)
+    assert_type(User.name, StringField[str])
     assert_type(User.tags, ListField[str])
-    assert_type(user.name, str | None)
+    assert_type(user.name, str)
     assert_type(user.age, int | None)
-    assert_type(user.tags, list[str] | None)
+    assert_type(user.tags, list[str])
     assert_type(user.address, Address | None)
     assert_type(user.born, datetime.datetime | None)
     assert_type(user.balance, decimal.Decimal | None)
-    assert_type(user._id, ObjectId | None)
+    assert_type(user.id, ObjectId | None)
+    assert_type(user._id, ObjectId | None)  # pyright: ignore[reportPrivateUsage]
     assert_type(post.author, User | None)
     assert_type(User.objects, QuerySet[User])
     assert_type(User.objects.filter(age__gt=1).order_by(User.name), QuerySet[User])
@@ -59,7 +61,11 @@ async def check(user: User, post: Post) -> None:
     assert_type(await User.objects.create(name="x"), User)
     assert_type(await User.objects.update(set__name="y"), UpdateResult)
     assert_type(await user.save(), User)
+    assert_type(await User.objects.distinct(User.age), list[int])
+    assert_type(await User.objects.distinct(User.name), list[str])
+    assert_type(await User.objects.distinct(User.tags), list[str])
+    assert_type(await User.objects.distinct(User.address), list[Address])
+    assert_type(await Post.objects.distinct(Post.author), list[User])
+    assert_type(await User.objects.distinct("age"), list[Any])
     async for item in User.objects:
         assert_type(item, User)
-    unused: Any = None
-    del unused

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import copy
 import math
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pymongo import GEOSPHERE, IndexModel
 
 from aiomotorengine.base.fields import BaseField
 
 __all__ = ["GeoJSONField"]
+
+V = TypeVar("V", bound=dict[str, Any] | None)
 
 
 def is_position(value: Any) -> bool:
@@ -31,7 +33,7 @@ def as_list(value: Any) -> Any:
     return value
 
 
-class GeoJSONField(BaseField[dict[str, Any]]):
+class GeoJSONField(BaseField[V]):
     """A GeoJSON geometry stored as ``{"type": ..., "coordinates": ...}``.
 
     The value may be given as the GeoJSON dict or as bare coordinates. Declaring the field
@@ -46,6 +48,11 @@ class GeoJSONField(BaseField[dict[str, Any]]):
     def __init__(self, *args: Any, index: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.index = index
+
+    if TYPE_CHECKING:
+
+        def __set__(self, instance: Any, value: V | list[Any] | tuple[Any, ...]) -> None:
+            """Also takes the bare coordinates."""
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, (list, tuple)):

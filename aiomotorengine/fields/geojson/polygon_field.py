@@ -2,18 +2,57 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, overload
 
-from aiomotorengine.fields.geojson.base import GeoJSONField, is_position
+from aiomotorengine.base.fields import FieldOptions
+from aiomotorengine.fields.geojson.base import GeoJSONField, V, is_position
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["PolygonField"]
 
 
-class PolygonField(GeoJSONField):
+class PolygonField(GeoJSONField[V]):
     """A GeoJSON Polygon: a list of closed linear rings (each four or more positions, the
     last equal to the first); the first ring is the outer boundary."""
 
     geo_type = "Polygon"
+
+    if TYPE_CHECKING:
+
+        @overload
+        def __init__(
+            self: PolygonField[dict[str, Any]],
+            *,
+            index: bool = True,
+            required: Literal[True],
+            default: dict[str, Any] | Callable[[], dict[str, Any]] | None = None,
+            **options: Unpack[FieldOptions],
+        ) -> None: ...
+
+        @overload
+        def __init__(
+            self: PolygonField[dict[str, Any]],
+            *,
+            index: bool = True,
+            required: bool = False,
+            default: dict[str, Any] | Callable[[], dict[str, Any]],
+            **options: Unpack[FieldOptions],
+        ) -> None: ...
+
+        @overload
+        def __init__(
+            self: PolygonField[dict[str, Any] | None],
+            *,
+            index: bool = True,
+            required: bool = False,
+            default: None = None,
+            **options: Unpack[FieldOptions],
+        ) -> None: ...
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
     def valid_coordinates(self, coordinates: Any) -> bool:
         if not isinstance(coordinates, list) or not coordinates:

@@ -77,12 +77,15 @@ def _convert(
     if kind == "flag":
         return ""
     if kind in ("number", "negated"):
-        if not isinstance(value, (int, float, Decimal)) or isinstance(value, bool):
+        number = value
+        if isinstance(value, str) and field is not None:
+            number = field.check(None, value)  # "2" from a form converts as the field does
+        if not isinstance(number, (int, float, Decimal)) or isinstance(number, bool):
             raise InvalidQueryError(
                 f"{document.__name__}: {key} needs a number, got {describe_value(value)}"
             )
         # Checked by the field too: inc__name=1 must not turn a string field into a number.
-        return _check(document, field, -value if kind == "negated" else value)
+        return _check(document, field, -number if kind == "negated" else number)
     if field is not None and not field.takes_list_updates:
         raise InvalidQueryError(
             f"{document.__name__}: {key} needs a list field, and {field.owner_name}."

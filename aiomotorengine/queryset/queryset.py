@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
+import bson
 from bson import ObjectId
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from aiomotorengine.base.document import CollectionDocument
 from aiomotorengine.base.fields import BaseField
 from aiomotorengine.base.state import Projection
-from aiomotorengine.errors import InvalidQueryError, MultipleObjectsReturned, describe_value
+from aiomotorengine.errors import (
+    DocumentDeletedError,
+    InvalidQueryError,
+    MultipleObjectsReturned,
+    describe_value,
+)
 from aiomotorengine.fields.list_field import ListField
 from aiomotorengine.query.compiler import resolve_field_path
 from aiomotorengine.query.q import Q, compile_arguments
@@ -38,10 +46,12 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class UpdateResult:
-    """What ``update()`` did: ``count`` documents modified of ``matched`` matched."""
+    """What ``update()`` did: ``count`` documents modified of ``matched`` matched, and the
+    ``upserted_id`` of the document an ``upsert=True`` inserted (else ``None``)."""
 
     count: int
     matched: int
+    upserted_id: Any = None
 
 
 class QuerySet(Generic[D]):
@@ -66,6 +76,7 @@ class QuerySet(Generic[D]):
         self._projection: Projection | None = None
         self._alias: str | None = None
         self._read_preference: Any = None
+        self._batch_size = 0
 
     def __repr__(self) -> str:
         return f"<QuerySet {self._document.__name__} filter={self.query!r}>"
@@ -79,6 +90,7 @@ class QuerySet(Generic[D]):
         other._projection = self._projection
         other._alias = self._alias
         other._read_preference = self._read_preference
+        other._batch_size = self._batch_size
         return other
 
     # --- building ------------------------------------------------------------------------
@@ -106,8 +118,15 @@ class QuerySet(Generic[D]):
         return self
 
     def limit(self, count: int) -> Self:
-        """Return at most ``count`` documents (0: no limit)."""
-        self._limit = count_argument("limit", count)
+        """Return at most ``count`` documents (at least 1: MongoDB reads ``limit(0)`` as no
+        limit at all, so a ``?size=0`` from a request must not fetch the whole collection;
+        leave ``limit()`` out for every document)."""
+        self._limit = count_argument("limit", count, minimum=1)
+        return self
+
+    def batch_size(self, count: int) -> Self:
+        """Fetch documents from the server ``count`` at a time (a round trip per batch)."""
+        self._batch_size = count_argument("batch_size", count, minimum=1)
         return self
 
     def skip(self, count: int) -> Self:
@@ -180,6 +199,8 @@ class QuerySet(Generic[D]):
             options["skip"] = self._skip
         if self._limit:
             options["limit"] = self._limit
+        if self._batch_size:
+            options["batch_size"] = self._batch_size
         return options
 
     def _hydrate(self, documents: list[dict[str, Any]], alias: str) -> list[D]:
@@ -389,20 +410,26 @@ class QuerySet(Generic[D]):
         self,
         definition: Mapping[Any, Any] | None = None,
         alias: str | None = None,
+        *,
+        upsert: bool = False,
         **operations: Any,
     ) -> UpdateResult:
         """Update every matching document: ``update({"name": "x"})`` ($set, values converted
-        by their fields) and/or ``update(inc__views=1, push__tags="a")``."""
-        return await self._update(definition, alias, operations, many=True)
+        by their fields) and/or ``update(inc__views=1, push__tags="a")``. With
+        ``upsert=True``, no match inserts one document built from the filter's equalities and
+        the update (``result.upserted_id``)."""
+        return await self._update(definition, alias, operations, many=True, upsert=upsert)
 
     async def update_one(
         self,
         definition: Mapping[Any, Any] | None = None,
         alias: str | None = None,
+        *,
+        upsert: bool = False,
         **operations: Any,
     ) -> UpdateResult:
         """Like ``update``, for the first matching document only."""
-        return await self._update(definition, alias, operations, many=False)
+        return await self._update(definition, alias, operations, many=False, upsert=upsert)
 
     async def _update(
         self,
@@ -411,6 +438,7 @@ class QuerySet(Generic[D]):
         operations: dict[str, Any],
         *,
         many: bool,
+        upsert: bool,
     ) -> UpdateResult:
         if many:
             self.refuse_skip_limit("update")
@@ -418,12 +446,89 @@ class QuerySet(Generic[D]):
         _, collection = await self._collection(alias)
         try:
             if many:
-                result = await collection.update_many(self.query, spec)
+                result = await collection.update_many(self.query, spec, upsert=upsert)
             else:
-                result = await collection.update_one(self.query, spec)
+                result = await collection.update_one(self.query, spec, upsert=upsert)
         except DuplicateKeyError as error:
             raise unique_key_violation(self._document, error) from None
-        return UpdateResult(count=result.modified_count, matched=result.matched_count)
+        return UpdateResult(result.modified_count, result.matched_count, result.upserted_id)
+
+    async def modify(
+        self,
+        definition: Mapping[Any, Any] | None = None,
+        alias: str | None = None,
+        *,
+        new: bool = True,
+        upsert: bool = False,
+        **operations: Any,
+    ) -> D | None:
+        """Update the first matching document (in the queryset's order) and return it as it
+        is after the change (``new=False``: before it), in one round trip
+        (``findAndModify``); ``None`` when nothing matched and ``upsert`` is off::
+
+            counter = await Counter.objects.filter(name="hits").modify(inc__value=1)
+        """
+        spec = compile_update(self._document, definition, operations)
+        resolved, collection = await self._collection(alias)
+        options: dict[str, Any] = {}
+        if self._projection is not None:
+            options["projection"] = self._projection.to_find()
+        if self._sort:
+            options["sort"] = self._sort
+        try:
+            son = await collection.find_one_and_update(
+                self.query,
+                spec,
+                return_document=ReturnDocument.AFTER if new else ReturnDocument.BEFORE,
+                upsert=upsert,
+                **options,
+            )
+        except DuplicateKeyError as error:
+            raise unique_key_violation(self._document, error) from None
+        if son is None:
+            return None
+        return self._hydrate([son], resolved)[0]
+
+    async def get_or_create(
+        self, defaults: Mapping[str, Any] | None = None, alias: str | None = None, **filters: Any
+    ) -> tuple[D, bool]:
+        """The one document matching ``filters`` and ``False``; or, when there is none, a new
+        one built from the filters' plain equalities and ``defaults``, inserted atomically
+        (an upsert), and ``True``.
+
+        Tasks racing on the same key create one document: in this process they take turns;
+        across processes, declare the key ``unique`` and the database settles the race::
+
+            tag, created = await Tag.objects.get_or_create(name="mongodb", defaults={"uses": 0})
+        """
+        queryset = self.clone().filter(**filters)
+        async with _creation_lock(self._document, queryset.query):
+            found = await queryset.get(alias=alias)
+            if found is not None:
+                return found, False
+            values = {name: value for name, value in filters.items() if "__" not in name}
+            document = self._document(**{**values, **(defaults or {})})
+            son = document._insert_son(assign_id=True)
+            resolved, collection = await queryset._collection(alias)
+            try:
+                result = await collection.update_one(
+                    queryset.query, {"$setOnInsert": son}, upsert=True
+                )
+            except DuplicateKeyError as error:  # created meanwhile, elsewhere
+                found = await queryset.get(alias=alias)
+                if found is None:
+                    raise unique_key_violation(self._document, error) from None
+                return found, False
+            if result.upserted_id is None:  # matched: created meanwhile, elsewhere
+                found = await queryset.get(alias=alias)
+                if found is None:
+                    raise DocumentDeletedError(
+                        f"{self._document.__name__}.objects.get_or_create(): the document "
+                        f"created meanwhile was deleted again; try again"
+                    )
+                return found, False
+            document._inserted(son, resolved)
+            return document, True
 
     @property
     def aggregate(self) -> Aggregation[D]:
@@ -440,6 +545,20 @@ class QuerySet(Generic[D]):
 
 # How many documents an `async for` over a __lazy__ = False model loads references for at once.
 _EAGER_STREAM_CHUNK = 100
+
+
+# get_or_create() callers in this process racing on one key take turns (per model and filter).
+_creation_locks: weakref.WeakValueDictionary[tuple[type, bytes], asyncio.Lock] = (
+    weakref.WeakValueDictionary()
+)
+
+
+def _creation_lock(document: type[CollectionDocument], query: dict[str, Any]) -> asyncio.Lock:
+    key = (document, bson.encode(query))
+    lock = _creation_locks.get(key)
+    if lock is None:
+        lock = _creation_locks[key] = asyncio.Lock()
+    return lock
 
 
 def require_alias(alias: str | None, connection: str | None) -> str:

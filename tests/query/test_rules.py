@@ -104,13 +104,15 @@ def test_field_objects_of_another_model_refused_alike() -> None:
 
 @pytest.mark.parametrize("value", [-1, True, 1.5, "2"])
 def test_counts_refused_alike(value: Any) -> None:
-    for method in ("limit", "skip"):
-        with pytest.raises(InvalidQueryError, match=rf"^{method}\(\) takes a non-negative int"):
+    for method, expected in (("limit", "an int >= 1"), ("skip", "a non-negative int")):
+        with pytest.raises(InvalidQueryError, match=rf"^{method}\(\) takes {expected}"):
             getattr(RuleUser.objects, method)(value)
         with pytest.raises(InvalidQueryError, match=rf"aggregate\.{method}\(\) takes"):
             getattr(RuleUser.objects.aggregate, method)(value)
     with pytest.raises(InvalidQueryError, match=r"aggregate\.limit\(\) takes an int >= 1"):
         RuleUser.objects.aggregate.limit(0)
+    with pytest.raises(InvalidQueryError, match=r"^limit\(\) takes an int >= 1"):
+        RuleUser.objects.limit(0)  # the same rule: 0 would mean no limit at all
     assert RuleUser.objects.aggregate.skip(0).to_query() == [{"$skip": 0}]
 
 

@@ -67,7 +67,8 @@ class Document(CollectionDocument):
     """A model stored in its own collection.
 
     ``__collection__`` names it (default: the class name); ``__alias__`` (or
-    ``__connection__``) picks the connection; ``__lazy__ = False`` loads references eagerly::
+    ``__connection__``) picks the connection; ``__lazy__ = False`` loads references eagerly;
+    ``__auto_index__ = False`` leaves index creation to ``ensure_index()``::
 
         class User(Document):
             __collection__ = "users"

@@ -763,6 +763,9 @@ class CollectionDocument(BaseDocument):
     __collection__: ClassVar[str]
     __alias__: ClassVar[str | None] = None
     __lazy__: ClassVar[bool] = True
+    #: ``False``: the first operation does not create the declared indexes (deployments that
+    #: manage indexes elsewhere; ``ensure_index()`` still does).
+    __auto_index__: ClassVar[bool] = True
     _has_collection: ClassVar[bool] = True
 
     _id = ObjectIdField(db_field="_id")

@@ -63,7 +63,7 @@ async def _create_declared_indexes(
     key = (document, document.__collection__)
     creation = memo.get(key)
     if creation is None:
-        auto = handle.auto_index and getattr(document, "__auto_index__", True)
+        auto = handle.auto_index and document.__auto_index__
         models = index_models(document) if auto else []
         if not models:
             memo[key] = _READY

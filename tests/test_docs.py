@@ -7,7 +7,9 @@ A block preceded by the line ``<!-- no-run -->`` is skipped; one preceded by
 the embedded server deviates there. In the examples,
 ``mongodb://localhost:27017/`` stands for the test server (``mongodb_uri``), and every database
 name gets a suffix unique to the file, so each file starts on empty databases; those databases
-are dropped and every connection is closed and forgotten afterwards.
+are dropped and every connection is closed and forgotten afterwards. The pages of the API
+reference (``::: aiomotorengine...`` directives, rendered from the docstrings by the docs site)
+have no examples of their own.
 """
 
 from __future__ import annotations
@@ -33,7 +35,16 @@ import aiomotorengine.connection.registry as connection_registry
 from aiomotorengine.connection import disconnect_all
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+_API_REFERENCE = re.compile(r"^::: aiomotorengine\b", re.MULTILINE)
+
+
+def _is_api_reference(path: Path) -> bool:
+    return bool(_API_REFERENCE.search(path.read_text(encoding="utf-8")))
+
+
+PAGES = sorted((ROOT / "docs").glob("*.md"))
+DOCUMENTS = [ROOT / "README.md", *(page for page in PAGES if not _is_api_reference(page))]
+API_REFERENCE = [page for page in PAGES if _is_api_reference(page)]
 EXAMPLE_HOST = "mongodb://localhost:27017/"
 NO_RUN = "<!-- no-run -->"
 _MONGODB_ONLY = re.compile(r"^<!-- mongodb-only: (?P<reason>.+) -->$")
@@ -147,6 +158,12 @@ def test_examples_run(path: Path, mongodb_uri: str, monkeypatch: pytest.MonkeyPa
     finally:
         document_registry._classes.clear()
         document_registry._classes.update(registry)
+
+
+@pytest.mark.parametrize("path", API_REFERENCE, ids=lambda path: str(path.relative_to(ROOT)))
+def test_api_reference_pages_hold_no_examples(path: Path) -> None:
+    # An example there would never run: examples belong on the guide's pages.
+    assert not python_blocks(path), f"{path.relative_to(ROOT)}: move its examples to a guide page"
 
 
 def test_no_run_marker_skips_the_next_block(tmp_path: Path) -> None:

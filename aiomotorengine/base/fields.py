@@ -109,6 +109,9 @@ class BaseField(Generic[T]):
     #: False when values are immutable once checked, so ``save()`` need not check them again
     #: (mutable values such as lists can change in place after assignment).
     revalidate_on_save: ClassVar[bool] = True
+    #: Exact types a filter value of this field is sent as it is (no conversion; bounds and
+    #: formats do not apply to filters): the fast path of query compilation.
+    query_types: ClassVar[tuple[type, ...]] = ()
     #: True when values may be (or contain) documents: embedded documents, lists of them.
     holds_documents: ClassVar[bool] = False
     #: True when ``from_son`` may change a stored value (rounding, say): a value that loads
@@ -150,6 +153,11 @@ class BaseField(Generic[T]):
         # A subclass that converts values itself is no identity, whatever its base says.
         if "is_identity" not in own and ("to_son" in own or "from_son" in own):
             cls.is_identity = False
+        # ...nor does it take filter values as they are.
+        if "query_types" not in own and any(
+            name in own for name in ("to_son", "coerce", "convert", "to_query")
+        ):
+            cls.query_types = ()
         # A user subclass that checks values itself must never take the unchecked fast path.
         if not cls.__module__.startswith("aiomotorengine.") and any(
             name in own for name in ("coerce", "validate", "check")
@@ -284,7 +292,7 @@ class BaseField(Generic[T]):
         The value must be of the field's type; value constraints (bounds, lengths, formats)
         do not apply: ``age__gt=-1`` is a fine filter on ``IntField(min_value=0)``.
         """
-        if type(value) in self.fast_types and self.is_identity:
+        if type(value) in self.query_types:
             return value
         if isinstance(value, (re.Pattern, Regex)):  # would match as a pattern, not a value
             raise InvalidQueryError(
@@ -433,6 +441,7 @@ class ObjectIdField(BaseField[V]):
     """A BSON ``ObjectId`` (its 24-character hex string is accepted)."""
 
     python_types = (ObjectId,)
+    query_types = (ObjectId,)
     is_identity = True
     revalidate_on_save = False
 

@@ -31,6 +31,7 @@ class BooleanField(BaseField[V]):
     The ints 0 and 1 and the strings ``true/false/1/0/yes/no/on/off`` (any case) convert."""
 
     python_types = (bool,)
+    query_types = (bool,)
     is_identity = True
     revalidate_on_save = False
 

@@ -29,6 +29,7 @@ class FloatField(BaseField[V]):
     ``allow_inf_nan=True``."""
 
     python_types = (float,)
+    query_types = (float,)
     revalidate_on_save = False
 
     @overload

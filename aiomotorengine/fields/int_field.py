@@ -25,6 +25,7 @@ class IntField(BaseField[V]):
     Integer strings (``"30"``) and integral floats or decimals convert; ``10.5`` does not."""
 
     python_types = (int,)
+    query_types = (int,)
     is_identity = True
     revalidate_on_save = False
 

@@ -23,6 +23,7 @@ class StringField(BaseField[V]):
     """
 
     python_types = (str,)
+    query_types = (str,)
     is_identity = True
     revalidate_on_save = False
 

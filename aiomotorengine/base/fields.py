@@ -194,10 +194,9 @@ class BaseField(Generic[T]):
         value = values.get(self.name, MISSING)
         if value is not MISSING:
             return value  # type: ignore[no-any-return]
-        if self.is_identity:  # the stored value is the value: no conversion, no extra call
-            value = state.raw.get(self.db_field, MISSING)
+        if self.is_identity:  # the stored value is the value: no conversion, no extra call,
+            value = state.raw.get(self.db_field, MISSING)  # and nothing to cache (immutable)
             if value is not MISSING:
-                values[self.name] = value
                 return value  # type: ignore[no-any-return]
         return instance._load_field(self)  # type: ignore[attr-defined, no-any-return]
 

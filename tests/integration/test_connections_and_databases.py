@@ -684,11 +684,16 @@ async def test_batch_writes_are_applied_once_under_faults(
     assert len(faults.commands.named(other)) == 1
 
 
+@pytest.mark.parametrize(
+    ("fault", "applied_by_the_server"),
+    [(DROPPED_CONNECTION, 0), (LOST_ACKNOWLEDGEMENT, 1)],
+    ids=["dropped", "lost-ack"],
+)
 async def test_a_write_to_every_match_is_never_sent_twice(
-    clusters: Clusters, faults: Faults
+    clusters: Clusters, faults: Faults, fault: dict[str, Any], applied_by_the_server: int
 ) -> None:
     await Automobile.objects.using("faulty").create(manufacturer="counted", year=0)
-    await faults.fail(["update"], **DROPPED_CONNECTION)
+    await faults.fail(["update"], **fault)
     with pytest.raises(BatchInterruptedError) as caught:
         async with BatchQuery(connection="faulty") as b:
             first = Automobile.objects.batch(b).create(manufacturer="before")
@@ -699,7 +704,8 @@ async def test_a_write_to_every_match_is_never_sent_twice(
     assert "may or may not" in str(error) and "automobiles" in str(error)
     stored = await clusters.stored(clusters.two, None, "automobiles")
     assert sorted(d["manufacturer"] for d in stored) == ["before", "counted"]
-    assert [d["year"] for d in stored if d["manufacturer"] == "counted"] == [0]  # not resent
+    # Sent once: applied (the acknowledgement was lost) or not (the connection dropped first).
+    assert [d["year"] for d in stored if d["manufacturer"] == "counted"] == [applied_by_the_server]
     assert first._state.persisted and not after._state.persisted
     assert len(faults.commands.named("update")) == 1
 
@@ -722,3 +728,16 @@ async def test_a_batch_transaction_under_faults_commits_once(
         Ledger.objects.batch(b).create(entry="a")
     assert await clusters.names(clusters.two, None, "automobiles", "manufacturer") == ["a"]
     assert await clusters.names(clusters.two, KS1, "ledger", "entry") == ["a"]
+
+
+async def test_a_failed_batch_transaction_is_reported_rolled_back(
+    clusters: Clusters, faults: Faults
+) -> None:
+    await faults.fail(["insert"], errorCode=2)  # BadValue: not transient, never retried
+    with pytest.raises(BatchInterruptedError, match="rolled back") as caught:
+        async with BatchQuery(connection="faulty", transaction=True) as b:
+            Automobile.objects.batch(b).create(manufacturer="a")
+            Ledger.objects.batch(b).create(entry="a")
+    assert (caught.value.applied, caught.value.unknown, caught.value.unsent) == (0, 0, 2)
+    assert await clusters.stored(clusters.two, None, "automobiles") == []
+    assert await clusters.stored(clusters.two, KS1, "ledger") == []

@@ -110,7 +110,8 @@ class Document(CollectionDocument):
         return BatchedDocument(batch, self)
 
     async def save(self, alias: str | None = None) -> Self:
-        """Insert the document, or send what changed since it was loaded ($set/$unset).
+        """Insert the document, or send what changed since it was loaded ($set/$unset), where
+        it lives; sent by ``using()`` where it does not live yet, write it whole there.
 
         Validates first and writes nothing when validation fails. Returns the document.
         """

@@ -140,7 +140,7 @@ class Database:
 
     @property
     def name(self) -> str:
-        """The database name."""
+        """The name of the connection's default database."""
         return self._settings.db
 
     @property
@@ -204,8 +204,9 @@ class Database:
         """The collection ``name`` of database ``db`` (``None``: the default one), cached per
         client::
 
-            db.collection("users")               # in the connection's default database
-            db.collection("users", db="archive") # the same client, another database
+            handle = get_connection("cluster1")
+            handle.collection("users")                # in the connection's default database
+            handle.collection("users", db="archive")  # the same client, another database
         """
         client = self.client
         key = (db or self._settings.db, name)

@@ -14,7 +14,6 @@ import importlib.metadata
 from pymongo import ASCENDING, DESCENDING
 
 from aiomotorengine.connection import (
-    ContextQuery,
     Database,
     connect,
     disconnect,
@@ -32,6 +31,7 @@ from aiomotorengine.document import (
 )
 from aiomotorengine.errors import (
     AioMotorEngineError,
+    BatchInterruptedError,
     ConnectionError,
     DocumentDeletedError,
     FieldNotLoadedError,
@@ -68,7 +68,7 @@ from aiomotorengine.fields import (
 )
 from aiomotorengine.management import Index, ensure_indexes, sync_indexes
 from aiomotorengine.query import Q
-from aiomotorengine.queryset import BatchQuery, QuerySet, UpdateResult
+from aiomotorengine.queryset import BatchQuery, ContextQuery, QuerySet, UpdateResult
 from aiomotorengine.queryset.aggregation import Aggregation
 
 try:  # the one source of truth is pyproject.toml, through the installed metadata
@@ -82,6 +82,7 @@ __all__ = [
     "Aggregation",
     "AioMotorEngineError",
     "BaseField",
+    "BatchInterruptedError",
     "BatchQuery",
     "BinaryField",
     "BooleanField",

@@ -1,4 +1,16 @@
-"""Command line: ``python -m aiomotorengine sync-indexes`` and ``python -m aiomotorengine server``.
+"""Command line: ``python -m aiomotorengine sync``, ``sync-indexes`` and ``server``.
+
+``sync`` creates the collections of models and the indexes they declare on every pair of
+connection and database (cqlengine's ``sync_table``), and reports per model and pair what it
+created, with a progress line per model when it syncs more than one::
+
+    python -m aiomotorengine sync --models myapp.models --connection mongodb://db1/app \
+        --connection eu=mongodb://db2/app --db app --db archive
+
+``--connection [ALIAS=]URI`` is repeatable (the URI's path names the default database; without
+``--connection``, each model goes to the connection its modules register); ``--db NAME`` is
+repeatable too (default: each model's ``__db__``, else the connection's default database).
+A connection is shown by its alias, else by its hosts; credentials are never printed.
 
 ``sync-indexes`` creates the indexes models declare, on one or several connections::
 
@@ -24,7 +36,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import inspect
 import signal
 import sys
 import time
@@ -32,11 +43,12 @@ from collections.abc import Sequence
 from types import FrameType
 
 from aiomotorengine import __version__
+from aiomotorengine.base.document import CollectionDocument
 from aiomotorengine.connection import connect, disconnect, get_connection, redact
 from aiomotorengine.document import Document
 from aiomotorengine.embedded import EmbeddedServer
 from aiomotorengine.errors import AioMotorEngineError
-from aiomotorengine.management import sync_indexes
+from aiomotorengine.management import CollectionSync, models_in, sync_all, sync_indexes
 
 __all__ = ["load_models", "main"]
 
@@ -53,13 +65,7 @@ def load_models(targets: Sequence[str]) -> list[type[Document]]:
                 raise LookupError(f"{target}: {class_name!r} is not a Document class")
             found = [model]
         else:
-            found = [
-                value
-                for _, value in inspect.getmembers(module, inspect.isclass)
-                if issubclass(value, Document)
-                and value is not Document
-                and value.__module__ == module.__name__
-            ]
+            found = models_in(module)
             if not found:
                 raise LookupError(f"{target}: the module defines no Document class")
         models.extend(model for model in found if model not in models)
@@ -70,6 +76,34 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m aiomotorengine")
     parser.add_argument("--version", action="version", version=f"aiomotorengine {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+    collections = commands.add_parser(
+        "sync",
+        help="create the collections of models and their indexes on every connection and "
+        "database (idempotent)",
+    )
+    collections.add_argument(
+        "--models",
+        action="append",
+        required=True,
+        metavar="TARGET",
+        help="module.path (every Document class it defines) or module.path:Model; repeatable",
+    )
+    collections.add_argument(
+        "--connection",
+        action="append",
+        default=[],
+        metavar="[ALIAS=]URI",
+        help="a connection to sync on (the URI's path names its default database); repeatable "
+        "(default: each model's own connection, as its modules register it)",
+    )
+    collections.add_argument(
+        "--db",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="a database to sync in on every connection; repeatable (default: the model's "
+        "__db__, else the connection's default database)",
+    )
     sync = commands.add_parser(
         "sync-indexes", help="create the indexes models declare (idempotent)"
     )
@@ -112,6 +146,77 @@ async def _sync(models: list[type[Document]], aliases: list[str] | None, own: li
     finally:
         for alias in own:
             await get_connection(alias).close()
+
+
+def _connection_label(uri: str) -> str:
+    """The hosts of ``uri``, without credentials, path or options: how a connection given as a
+    bare URI is shown."""
+    authority = uri.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0]
+    return authority.rpartition("@")[2]
+
+
+def _has_database(uri: str) -> bool:
+    path = uri.split("://", 1)[-1].split("?", 1)[0]
+    return bool(path.partition("/")[2])
+
+
+def _register(specs: list[str], dbs: list[str] | None, aliases: list[str]) -> dict[str, str]:
+    """Register the ``--connection [ALIAS=]URI`` connections, their aliases added to
+    ``aliases``; returns how each is shown."""
+    labels: dict[str, str] = {}
+    for number, spec in enumerate(specs, 1):
+        if spec.startswith(("mongodb://", "mongodb+srv://")):
+            alias, uri, label = f"connection{number}", spec, _connection_label(spec)
+        else:
+            alias, separator, uri = spec.partition("=")
+            if not separator or not alias or not uri:
+                raise AioMotorEngineError("--connection takes a mongodb:// URI or ALIAS=URI")
+            label = alias
+        # The URI's path names the default database; without one, the first --db does.
+        default_db = dbs[0] if dbs and not _has_database(uri) else None
+        connect(default_db, alias=alias, host=uri)
+        aliases.append(alias)
+        labels[alias] = label
+    return labels
+
+
+async def _sync_collections(
+    targets: list[str], aliases: list[str] | None, dbs: list[str] | None, labels: dict[str, str]
+) -> None:
+    models: list[type[CollectionDocument]] = list(load_models(targets))
+
+    def report(
+        index: int, total: int, model: type[CollectionDocument], synced: list[CollectionSync]
+    ) -> None:
+        if total > 1:
+            print(f"[{index}/{total}] {model.__name__}", flush=True)
+        for done in synced:
+            shown = labels.get(done.alias, repr(done.alias))
+            line = str(done).replace(f"on {done.alias!r}", f"on {shown}", 1)
+            print(("  " if total > 1 else "") + line, flush=True)
+
+    try:
+        await sync_all(models, aliases, dbs, progress=report)
+    finally:
+        for alias in aliases or ():
+            await get_connection(alias).close()
+
+
+def _sync_collections_command(arguments: argparse.Namespace) -> int:
+    own: list[str] = []
+    try:
+        labels = _register(arguments.connection, arguments.db, own)
+        asyncio.run(_sync_collections(arguments.models, own or None, arguments.db, labels))
+    except (AioMotorEngineError, LookupError, ImportError) as error:
+        print(f"error: {redact(str(error))}", file=sys.stderr)
+        return 1
+    except Exception as error:  # driver errors: report them, credentials hidden
+        print(f"error: {type(error).__name__}: {redact(str(error))}", file=sys.stderr)
+        return 1
+    finally:
+        for alias in own:
+            disconnect(alias)
+    return 0
 
 
 def _sync_indexes(arguments: argparse.Namespace) -> int:
@@ -180,6 +285,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     if arguments.command == "server":
         return _serve(arguments.port, arguments.path)
+    if arguments.command == "sync":
+        return _sync_collections_command(arguments)
     return _sync_indexes(arguments)
 
 

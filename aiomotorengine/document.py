@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from aiomotorengine.base.document import BaseDocument, BaseEmbeddedDocument, CollectionDocument
 from aiomotorengine.base.registry import get_document
 from aiomotorengine.queryset import (
+    BatchedDocument,
+    BatchQuery,
     LoadedReferences,
     QuerySet,
     delete_document,
     ensure_indexes,
     load_references,
     reload_document,
-    require_alias,
+    require_place,
     save_document,
 )
 
@@ -67,8 +69,9 @@ class Document(CollectionDocument):
     """A model stored in its own collection.
 
     ``__collection__`` names it (default: the class name); ``__alias__`` (or
-    ``__connection__``) picks the connection; ``__lazy__ = False`` loads references eagerly;
-    ``__auto_index__ = False`` leaves index creation to ``ensure_index()``::
+    ``__connection__``) picks the connection and ``__db__`` the database there (default: the
+    connection's own); ``__lazy__ = False`` loads references eagerly; ``__auto_index__ = False``
+    leaves index creation to ``ensure_index()``::
 
         class User(Document):
             __collection__ = "users"
@@ -79,14 +82,37 @@ class Document(CollectionDocument):
 
     objects: ClassVar[_QuerySetDescriptor] = _QuerySetDescriptor()
 
-    def using(self, alias: str | None = None, *, connection: str | None = None) -> Self:
-        """Run this document's ``save``/``delete``/``reload`` on connection ``alias``
-        (``connection=`` is the cqlengine spelling): ``await auto.using("cluster1").save()``."""
-        self._bind(require_alias(alias, connection))
+    def using(
+        self, alias: str | None = None, *, connection: str | None = None, db: str | None = None
+    ) -> Self:
+        """Run this document's next ``save``/``delete``/``reload`` on connection ``alias``
+        (``connection=`` is the cqlengine spelling) and/or database ``db``; what is not named
+        stays where the document lives (a database that was its connection's default becomes
+        the default of the new connection).
+
+        A document saves back where it was loaded from or last saved, sending only what
+        changed; saved somewhere else, it is written whole there (inserted, or replacing the
+        document with its ``_id``) and lives there from then on::
+
+            for auto in await Automobile.objects.using(connection="cluster1").find_all():
+                await auto.using(connection="cluster2").save()  # a copy on cluster2
+        """
+        self._bind(*require_place(alias, connection, db))
         return self
 
+    def batch(self, batch: BatchQuery) -> BatchedDocument[Self]:
+        """Queue this document's ``save()``/``delete()`` in ``batch`` (no ``await``: they are
+        sent when the batch's block ends)::
+
+            async with BatchQuery() as b:
+                car.batch(b).save()
+                old_car.batch(b).delete()
+        """
+        return BatchedDocument(batch, self)
+
     async def save(self, alias: str | None = None) -> Self:
-        """Insert the document, or send what changed since it was loaded ($set/$unset).
+        """Insert the document, or send what changed since it was loaded ($set/$unset), where
+        it lives; sent by ``using()`` where it does not live yet, write it whole there.
 
         Validates first and writes nothing when validation fails. Returns the document.
         """

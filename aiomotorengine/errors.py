@@ -10,6 +10,7 @@ from typing import Any
 
 __all__ = [
     "AioMotorEngineError",
+    "BatchInterruptedError",
     "ConnectionError",
     "DocumentDeletedError",
     "FieldNotLoadedError",
@@ -117,6 +118,22 @@ class MultipleObjectsReturned(AioMotorEngineError, LookupError):
 
 class DocumentDeletedError(AioMotorEngineError, LookupError):
     """``save()`` or ``reload()`` of a document whose database copy no longer exists."""
+
+
+class BatchInterruptedError(AioMotorEngineError):
+    """A ``BatchQuery`` could not send all its writes: a connection dropped or the server
+    failed a command, and the driver's retry (if the writes could be retried) failed too.
+
+    ``applied`` writes were acknowledged; ``unknown`` were sent but their outcome is unknown
+    (each applied at most once: a batch never sends a write again); ``unsent`` were never sent.
+    The driver's error is the ``__cause__``.
+    """
+
+    def __init__(self, message: str, *, applied: int = 0, unknown: int = 0, unsent: int = 0):
+        super().__init__(message)
+        self.applied = applied
+        self.unknown = unknown
+        self.unsent = unsent
 
 
 class UniqueKeyViolationError(AioMotorEngineError, ValueError):

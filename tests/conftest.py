@@ -1,10 +1,11 @@
 """Shared fixtures: a fresh database per test on the session's server (``mongodb_uri``), plain
-(``db``) or with every command recorded (``monitored``, ``commands``)."""
+(``db``) or with every command recorded (``monitored``, ``commands``), and a second server
+(``second_server``) for tests of two clusters and of faults."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from aiomotorengine import Database, connect
 from aiomotorengine.connection import disconnect_all
+from aiomotorengine.embedded import EmbeddedServer, EmbeddedServerUnavailable
 from aiomotorengine.testing import CommandRecorder
 
 
@@ -56,3 +58,17 @@ def commands(db: Database, mongodb_uri: str) -> CommandRecorder:
 @pytest.fixture
 def database_name() -> str:
     return f"test_{uuid.uuid4().hex[:16]}"
+
+
+@pytest.fixture(scope="session")
+def second_server() -> Iterator[EmbeddedServer]:
+    """An embedded server of the session's own (whatever ``MONGODB_URI`` says), started with
+    test commands (``configureFailPoint``/``failCommand``): a second cluster, and faults."""
+    try:
+        server = EmbeddedServer(test_commands=True).start()
+    except EmbeddedServerUnavailable:
+        pytest.skip("a second server needs the embedded server (aiomotorengine-odm[embedded])")
+    try:
+        yield server
+    finally:
+        server.stop()

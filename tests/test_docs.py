@@ -98,9 +98,15 @@ class _FileSettings(connection_database._Settings):
     suffix = ""
 
     def __init__(
-        self, db: str, host: Any, port: Any, options: dict[str, Any], auto_index: bool
+        self,
+        db: str,
+        host: Any,
+        port: Any,
+        options: dict[str, Any],
+        auto_index: bool,
+        client: Any = None,
     ) -> None:
-        super().__init__(f"{db}{self.suffix}", host, port, options, auto_index)
+        super().__init__(f"{db}{self.suffix}", host, port, options, auto_index, client)
 
 
 def _run_file(path: Path, uri: str, suffix: str) -> None:

@@ -18,7 +18,7 @@ from bson import ObjectId
 
 from aiomotorengine.base.fields import IMMUTABLE_DEFAULT_TYPES, MISSING, BaseField, ObjectIdField
 from aiomotorengine.base.registry import register_document
-from aiomotorengine.base.state import DocumentState, Projection
+from aiomotorengine.base.state import DocumentState, Place, Projection
 from aiomotorengine.errors import FieldNotLoadedError, InvalidDocumentError, describe_value
 
 if TYPE_CHECKING:
@@ -122,6 +122,10 @@ class DocumentMetaclass(type):
         alias = namespace.get("__alias__") or namespace.get("__connection__")
         if alias is not None:
             cls.__alias__ = alias
+        cls._bound_classes = {}
+        if "_unbound" in namespace:
+            return cls  # type: ignore[no-any-return]  # a bound copy: the model stays registered
+        cls._unbound = cls
         register_document(cls)
         return cls  # type: ignore[no-any-return]
 
@@ -162,7 +166,7 @@ class BaseDocument(metaclass=DocumentMetaclass):
         state = _new_state(DocumentState)
         state.raw = {}
         state.values = values
-        state.projection = state.alias = None
+        state.projection = state.alias = state.db = state.target = None
         state.persisted = False
         state.defaulted = state.normalised = state.deleted = state.saving = None
         self._state = state
@@ -196,12 +200,14 @@ class BaseDocument(metaclass=DocumentMetaclass):
         *,
         projection: Projection | None = None,
         alias: str | None = None,
+        db: str | None = None,
     ) -> Self:
         """Wrap a raw document from MongoDB; fields convert when first read.
 
-        ``projection`` says what a query's ``only()``/``exclude()`` loaded (``None``: all).
+        ``projection`` says what a query's ``only()``/``exclude()`` loaded (``None``: all);
+        ``alias`` and ``db`` where it was read (``None``: where its model's queries go).
         """
-        return cls.hydrate([son], projection=projection, alias=alias)[0]
+        return cls.hydrate([son], projection=projection, alias=alias, db=db)[0]
 
     @classmethod
     def hydrate(
@@ -210,6 +216,7 @@ class BaseDocument(metaclass=DocumentMetaclass):
         *,
         projection: Projection | None = None,
         alias: str | None = None,
+        db: str | None = None,
     ) -> list[Self]:
         """``from_son`` for many raw documents: the hot path of every query. Costs two small
         objects and a dict per document, and no Python call."""
@@ -225,7 +232,9 @@ class BaseDocument(metaclass=DocumentMetaclass):
             state.projection = projection
             state.persisted = True
             state.alias = alias
+            state.db = db
             state.defaulted = state.normalised = state.deleted = state.saving = None
+            state.target = None
             document._state = state
             append(document)
         return documents
@@ -762,11 +771,19 @@ class CollectionDocument(BaseDocument):
 
     __collection__: ClassVar[str]
     __alias__: ClassVar[str | None] = None
+    #: The database the model's documents live in (``None``: the connection's default).
+    __db__: ClassVar[str | None] = None
     __lazy__: ClassVar[bool] = True
     #: ``False``: the first operation does not create the declared indexes (deployments that
     #: manage indexes elsewhere; ``ensure_index()`` still does).
     __auto_index__: ClassVar[bool] = True
     _has_collection: ClassVar[bool] = True
+    #: The model a bound copy (:meth:`_bound`) was made from; the model itself otherwise.
+    _unbound: ClassVar[type[CollectionDocument]]
+    #: What a bound copy is bound to: ``(alias, db)``, either ``None`` when not given.
+    _binding: ClassVar[tuple[str | None, str | None]] = (None, None)
+    #: The model's bound copies, by ``(alias, db)``.
+    _bound_classes: ClassVar[dict[tuple[str | None, str | None], type[CollectionDocument]]]
 
     _id = ObjectIdField(db_field="_id")
 
@@ -778,7 +795,9 @@ class CollectionDocument(BaseDocument):
     def __eq__(self, other: object) -> bool:
         if self is other:
             return True
-        if type(self) is not type(other):
+        if not isinstance(other, CollectionDocument) or (
+            type(self)._unbound is not type(other)._unbound  # a bound copy is its model
+        ):
             return NotImplemented
         mine = self._id
         return mine is not None and mine == other._id
@@ -790,10 +809,40 @@ class CollectionDocument(BaseDocument):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} _id={self._id!r}>"
 
+    @classmethod
+    def _bound(cls, alias: str | None, db: str | None) -> type[Self]:
+        """A subclass of the model whose queries and new documents go to connection ``alias``
+        and database ``db`` (``None``: as the model says), while the model itself is left as it
+        is. One class per model and binding, made on first use; it is not registered by name
+        (references find the model) and its documents equal the model's of the same ``_id``.
+        """
+        model = cls._unbound
+        own_alias, own_db = cls._binding  # binding a bound copy again: what is not given stays
+        key = (alias or own_alias, db or own_db)
+        bound = model._bound_classes.get(key)
+        if bound is None:
+            namespace: dict[str, Any] = {
+                "__module__": model.__module__,
+                "__qualname__": model.__qualname__,
+                "__collection__": model.__collection__,
+                "_unbound": model,
+                "_binding": key,
+            }
+            if key[0] is not None:
+                namespace["__alias__"] = key[0]
+            if key[1] is not None:
+                namespace["__db__"] = key[1]
+            metaclass: Any = type(model)
+            bound = model._bound_classes[key] = metaclass(model.__name__, (model,), namespace)
+        return bound  # type: ignore[return-value]
+
     # --- persistence protocol: what the queryset layer calls around its writes -----------
-    def _bind(self, alias: str) -> None:
-        """Run this document's next writes on connection ``alias``."""
-        self._state.alias = alias
+    def _bind(self, alias: str | None, db: str | None) -> None:
+        """Run this document's next writes on connection ``alias`` and database ``db``
+        (either ``None``: unchanged)."""
+        state = self._state
+        target_alias, target_db = state.target or (None, None)
+        state.target = (alias or target_alias, db or target_db)
 
     def _insert_son(self, *, assign_id: bool = False) -> dict[str, Any]:
         """Run insert hooks, validate, and return the SON to insert (nothing is sent). With
@@ -805,12 +854,33 @@ class CollectionDocument(BaseDocument):
             son["_id"] = self._state.values["_id"] = ObjectId()
         return son
 
-    def _inserted(self, son: dict[str, Any], alias: str) -> None:
-        """``son`` (with its ``_id``) was inserted on connection ``alias``."""
+    def _inserted(self, son: dict[str, Any], place: Place) -> None:
+        """``son`` (with its ``_id``) was inserted, or written whole, at ``place``."""
         state = self._state
         state.values["_id"] = son["_id"]
-        state.alias = alias
+        state.moved_to(place)
         self._mark_saved(son)
+
+    def _whole_son(self) -> dict[str, Any]:
+        """Run save hooks, validate, and return the whole document to write where it does
+        not live yet (another connection or database). Refuses a document loaded in part."""
+        state = self._state
+        if not state.persisted:
+            return self._insert_son(assign_id=True)
+        if state.projection is not None:
+            model = type(self).__name__
+            raise InvalidDocumentError(
+                f"{model} _id={self._stored_id()!r}: loaded in part by the query's projection "
+                f"(only()/exclude()); writing it whole to another connection or database would "
+                f"drop what was not loaded. Query it whole to copy it. Nothing was written",
+                model=model,
+                field="_id",
+                value=self._stored_id(),
+            )
+        self._validate(all_fields=False)
+        if self._needs_save_hooks(creating=False):
+            self._apply_save_hooks(creating=False)
+        return self.to_son()
 
     def _changes(self) -> tuple[dict[str, Any], dict[str, Any]] | None:
         """Run update hooks, validate, and return ``($set, $unset)`` for what changed since
@@ -835,19 +905,19 @@ class CollectionDocument(BaseDocument):
             self._refuse_partial_overwrites(sets, projection)
         return sets, unsets
 
-    def _updated(self, sets: dict[str, Any], unsets: dict[str, Any], alias: str) -> None:
-        """The ``$set``/``$unset`` from :meth:`_changes` was applied on connection ``alias``."""
+    def _updated(self, sets: dict[str, Any], unsets: dict[str, Any], place: Place) -> None:
+        """The ``$set``/``$unset`` from :meth:`_changes` was applied at ``place``."""
         state = self._state
         state.apply_update(sets, unsets)
-        state.alias = alias
+        state.moved_to(place)
         self._mark_saved(state.raw)
 
-    def _reloaded(self, son: dict[str, Any], alias: str) -> None:
-        """Replace every local change with ``son``, just read from connection ``alias``."""
+    def _reloaded(self, son: dict[str, Any], place: Place) -> None:
+        """Replace every local change with ``son``, just read from ``place``."""
         attributes = self.__dict__
         for name in [name for name in attributes if not name.startswith("_")]:
             del attributes[name]
-        self._state.reset(son, alias)
+        self._state.reset(son, place)
 
     def _stored_id(self) -> Any:
         """The ``_id`` in the database (an ``_id`` assigned to a saved document is not it:

@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["DocumentState", "Projection"]
+__all__ = ["DocumentState", "Place", "Projection"]
+
+
+class Place(NamedTuple):
+    """Where documents are read and written: a connection ``alias`` and the database chosen
+    there (``db``; ``None``: the connection's default database)."""
+
+    alias: str
+    db: str | None
 
 
 class Projection:
@@ -99,13 +107,16 @@ def _heads(paths: Iterable[str]) -> set[str]:
 class DocumentState:
     """A document's state: ``raw`` (the SON last loaded or saved), ``values`` (converted on
     first read, or assigned), ``projection`` (``None``: loaded whole), ``persisted`` (it
-    exists in the database), ``alias`` (the connection it came from or was saved to),
+    exists in the database), ``alias`` and ``db`` (the connection it came from or was saved
+    to, and the database chosen there; ``db`` ``None``: the connection's default), ``target``
+    (``(alias, db)`` named by ``using()`` for the next writes, either part ``None``),
     ``defaulted`` (defaults shown for missing keys, by attribute name), ``normalised`` (values
     that loading changed, such as rounded decimals, by attribute name), ``deleted``
     (undeclared stored keys removed with ``del``) and ``saving`` (a save in flight)."""
 
     __slots__ = (
         "alias",
+        "db",
         "defaulted",
         "deleted",
         "normalised",
@@ -113,6 +124,7 @@ class DocumentState:
         "projection",
         "raw",
         "saving",
+        "target",
         "values",
     )
 
@@ -122,6 +134,8 @@ class DocumentState:
         self.projection: Projection | None = None
         self.persisted = False
         self.alias: str | None = None
+        self.db: str | None = None
+        self.target: tuple[str | None, str | None] | None = None
         self.defaulted: dict[str, Any] | None = None
         self.normalised: dict[str, Any] | None = None
         self.deleted: set[str] | None = None
@@ -145,6 +159,11 @@ class DocumentState:
             self.normalised = {}
         self.normalised[name] = value
 
+    def moved_to(self, place: Place) -> None:
+        """The document now lives at ``place`` (just written or read there)."""
+        self.alias, self.db = place
+        self.target = None
+
     def stored_id(self) -> Any:
         """The ``_id`` in the database (an ``_id`` assigned to a saved document is not it)."""
         identifier = self.raw.get("_id")
@@ -159,13 +178,15 @@ class DocumentState:
             container, key = _walk(self.raw, path)
             container.pop(key, None)
 
-    def reset(self, son: dict[str, Any], alias: str | None) -> None:
-        """Forget every local change: the state of a document just loaded from ``son``."""
+    def reset(self, son: dict[str, Any], place: Place) -> None:
+        """Forget every local change: the state of a document just loaded from ``son`` at
+        ``place``."""
         self.raw = son
         self.values = {}
         self.projection = None
         self.persisted = True
-        self.alias = alias
+        self.alias, self.db = place
+        self.target = None
         self.defaulted = None
         self.normalised = None
         self.deleted = None

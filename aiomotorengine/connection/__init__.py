@@ -3,8 +3,10 @@
 ``connect()`` only records settings; the client is built on first use inside the running event
 loop and rebuilt when the loop changes (a client is never shared across loops). Which alias a
 query uses is decided by :func:`resolve_alias`: an explicit ``alias=``/``using()``, then a
-:class:`ContextQuery`-style switch for the model, the model's own ``__alias__``/``__connection__``,
-a task-wide :func:`switch_connection`, and finally the default alias.
+per-model :func:`switch_connection`, the model's own ``__alias__``/``__connection__`` (that of a
+model bound by ``ContextQuery`` included), a task-wide :func:`switch_connection`, and finally
+the default alias. A ``register_connection(client=...)`` connection uses the caller's client
+as it is.
 
 The work is done in :mod:`~aiomotorengine.connection.registry` (aliases, default, switches),
 :mod:`~aiomotorengine.connection.database` (the handle and its client) and
@@ -15,7 +17,6 @@ from aiomotorengine.connection.database import Database
 from aiomotorengine.connection.redaction import redact
 from aiomotorengine.connection.registry import (
     DEFAULT_ALIAS,
-    ContextQuery,
     connect,
     declared_alias,
     disconnect,
@@ -32,7 +33,6 @@ from aiomotorengine.connection.registry import (
 
 __all__ = [
     "DEFAULT_ALIAS",
-    "ContextQuery",
     "Database",
     "connect",
     "declared_alias",

@@ -27,9 +27,11 @@ _closing: set[asyncio.Task[None]] = set()
 
 class _Settings:
     """What ``connect()`` was given for one alias; compared to spot conflicting re-registration.
-    ``options`` go to ``AsyncMongoClient``; ``auto_index`` is aiomotorengine's own."""
+    ``options`` go to ``AsyncMongoClient``; ``auto_index`` is aiomotorengine's own; ``client``
+    is a client the caller made (``register_connection(client=...)``), used as it is and never
+    closed by us."""
 
-    __slots__ = ("auto_index", "db", "host", "options", "port")
+    __slots__ = ("auto_index", "client", "db", "host", "options", "port")
 
     def __init__(
         self,
@@ -38,12 +40,14 @@ class _Settings:
         port: int | None,
         options: dict[str, Any],
         auto_index: bool,
+        client: AsyncMongoClient[dict[str, Any]] | None = None,
     ):
         self.db = db
         self.host = host
         self.port = port
         self.options = options
         self.auto_index = auto_index
+        self.client = client
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, _Settings):
@@ -54,11 +58,13 @@ class _Settings:
             other.port,
             other.options,
             other.auto_index,
-        )
+        ) and (self.client is other.client)
 
     __hash__ = None  # type: ignore[assignment]
 
     def describe(self) -> str:
+        if self.client is not None:
+            return f"db={self.db!r} client=<a client of its own> auto_index={self.auto_index!r}"
         hosts = self.host if isinstance(self.host, str) else ",".join(self.host)
         shown = visible_options(self.options)
         return redact(
@@ -119,9 +125,9 @@ class Database:
     def __init__(self, alias: str, settings: _Settings) -> None:
         self._alias = alias
         self._settings = settings
-        self._client: AsyncMongoClient[dict[str, Any]] | None = None
+        self._client: AsyncMongoClient[dict[str, Any]] | None = settings.client
         self._loop: weakref.ReferenceType[asyncio.AbstractEventLoop] | None = None
-        self._collections: dict[str, AsyncCollection[dict[str, Any]]] = {}
+        self._collections: dict[tuple[str, str], AsyncCollection[dict[str, Any]]] = {}
         self._client_memo: dict[Hashable, Any] = {}
 
     def __repr__(self) -> str:
@@ -134,8 +140,14 @@ class Database:
 
     @property
     def name(self) -> str:
-        """The database name."""
+        """The name of the connection's default database."""
         return self._settings.db
+
+    @property
+    def owns_client(self) -> bool:
+        """Whether the client is ours to build and close (``False`` for a client given to
+        ``register_connection(client=...)``, which stays open until its owner closes it)."""
+        return self._settings.client is None
 
     @property
     def auto_index(self) -> bool:
@@ -151,7 +163,11 @@ class Database:
 
     @property
     def client(self) -> AsyncMongoClient[dict[str, Any]]:
-        """The alias's ``AsyncMongoClient`` for the running event loop (built on first use)."""
+        """The alias's ``AsyncMongoClient`` for the running event loop (built on first use;
+        a client given to ``register_connection(client=...)`` is always that one)."""
+        given = self._settings.client
+        if given is not None:
+            return given
         loop = _running_loop()
         client = self._client
         if client is not None:
@@ -181,16 +197,23 @@ class Database:
 
     @property
     def database(self) -> AsyncDatabase[dict[str, Any]]:
-        """The driver's ``AsyncDatabase`` for this alias."""
+        """The driver's ``AsyncDatabase`` of this alias's default database."""
         return self.client[self._settings.db]
 
-    def collection(self, name: str) -> AsyncCollection[dict[str, Any]]:
-        """The collection ``name`` (cached per client)."""
+    def collection(self, name: str, db: str | None = None) -> AsyncCollection[dict[str, Any]]:
+        """The collection ``name`` of database ``db`` (``None``: the default one), cached per
+        client::
+
+            handle = get_connection("cluster1")
+            handle.collection("users")                # in the connection's default database
+            handle.collection("users", db="archive")  # the same client, another database
+        """
         client = self.client
+        key = (db or self._settings.db, name)
         try:
-            return self._collections[name]
+            return self._collections[key]
         except KeyError:
-            collection = self._collections[name] = client[self._settings.db][name]
+            collection = self._collections[key] = client[key[0]][name]
             return collection
 
     def __getitem__(self, name: str) -> AsyncCollection[dict[str, Any]]:
@@ -212,19 +235,24 @@ class Database:
         return await self.database.command(command, *args, **kwargs)
 
     async def close(self) -> None:
-        """Close the client of the running loop; the next use builds a new one."""
+        """Close the client of the running loop; the next use builds a new one. A client given
+        to ``register_connection(client=...)`` is left open: its owner closes it."""
         # A client bound to another (usually finished) loop cannot be used from this one.
         stale = self._loop is not None and self._loop() is not _running_loop()
-        client, self._client, self._loop = self._client, None, None
-        self._collections = {}
-        self._client_memo = {}
+        client = self._release()
         if client is not None and not stale:
             await client.close()
 
-    def _forget_client(self) -> None:
-        client, self._client, self._loop = self._client, None, None
+    def _release(self) -> AsyncMongoClient[dict[str, Any]] | None:
+        """Forget the client and what was cached with it; returns it when it is ours to
+        close."""
+        client, self._client, self._loop = self._client, self._settings.client, None
         self._collections = {}
         self._client_memo = {}
+        return client if self.owns_client else None
+
+    def _forget_client(self) -> None:
+        client = self._release()
         if client is None:
             return
         try:

@@ -1,8 +1,8 @@
 """The registry of named connections, the default alias and the per-task switches.
 
 One :class:`_Registry` instance holds the aliases and the default alias; the public functions
-delegate to it. Switches (:func:`switch_connection`, :class:`ContextQuery`) are ``contextvars``,
-so concurrent tasks never see each other's.
+delegate to it. Switches (:func:`switch_connection`) are ``contextvars``, so concurrent tasks
+never see each other's.
 """
 
 from __future__ import annotations
@@ -11,14 +11,16 @@ import contextlib
 import warnings
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, overload
+
+from pymongo import AsyncMongoClient
+from pymongo.errors import ConfigurationError
 
 from aiomotorengine.connection.database import Database, _check_options, _Settings
 from aiomotorengine.errors import ConnectionError
 
 __all__ = [
     "DEFAULT_ALIAS",
-    "ContextQuery",
     "connect",
     "declared_alias",
     "disconnect",
@@ -63,7 +65,8 @@ class _Registry:
                 f"connection {alias!r} is already registered with other settings "
                 f"({existing._settings.describe()}); call disconnect({alias!r}) first"
             )
-        _check_options(alias, settings)
+        if settings.client is None:
+            _check_options(alias, settings)
         handle = Database(alias, settings)
         self._connections[alias] = handle
         return handle
@@ -171,19 +174,112 @@ def _database_from_uri(host: str | list[str]) -> str | None:
     return None
 
 
+@overload
 def register_connection(
-    alias: str, db: str | None = None, *, default: bool = False, **kwargs: Any
+    name: str,
+    *,
+    client: AsyncMongoClient[Any],
+    db: str | None = None,
+    default: bool = False,
+    auto_index: bool = True,
+) -> Database: ...
+
+
+@overload
+def register_connection(
+    name: str,
+    host: str | list[str] | None = None,
+    db: str | None = None,
+    *,
+    default: bool = False,
+    **client_kwargs: Any,
+) -> Database: ...
+
+
+def register_connection(
+    name: str,
+    *positional: Any,
+    client: AsyncMongoClient[Any] | None = None,
+    default: bool = False,
+    **client_kwargs: Any,
 ) -> Database:
-    """Register a named connection (``connect()`` with the alias first); ``default=True`` also
-    makes it the default connection."""
-    handle = connect(db, alias=alias, **kwargs)
+    """Register connection ``name``: a client to ``host`` (a hostname, seeds or a URI; the
+    default ``"localhost"``) built on first use, or ``client``, an ``AsyncMongoClient`` you made,
+    used as it is and never closed by aiomotorengine. ``db`` is its default database (else the
+    URI's or the client's). ``default=True`` makes it the default connection. Other keywords go
+    to ``AsyncMongoClient`` (and ``auto_index``, as for ``connect()``)::
+
+        register_connection("cluster2", "mongodb://db2.example.com/", db="garage")
+        register_connection("cluster3", client=AsyncMongoClient("mongodb://db3/"), db="garage")
+        register_connection("cluster1", "mongodb://db1.example.com/garage", default=True)
+
+    The form of earlier 2.0 previews, ``register_connection(name, db, host=...)``, still works.
+    """
+    if len(positional) > 2:
+        raise TypeError(
+            f"register_connection() takes at most 3 positional arguments "
+            f"({len(positional) + 1} given)"
+        )
+    given = dict(zip(("host", "db"), positional, strict=False))
+    if len(given) == 1 and "host" in client_kwargs:  # (name, db, host=...): database second
+        given = {"db": given["host"]}
+    for keyword in ("host", "db"):
+        if keyword in client_kwargs:
+            if keyword in given:
+                raise TypeError(f"register_connection() got multiple values for {keyword!r}")
+            given[keyword] = client_kwargs.pop(keyword)
+    host, db = given.get("host"), given.get("db")
+    if client is None:
+        host = "localhost" if host is None else host
+        handle = connect(db, alias=name, host=host, **client_kwargs)
+    else:
+        handle = _register_client(name, client, db, host, client_kwargs)
     if default:
-        set_default_connection(alias)
+        set_default_connection(name)
     return handle
 
 
+def _register_client(
+    name: str,
+    client: object,
+    db: str | None,
+    host: str | list[str] | None,
+    options: dict[str, Any],
+) -> Database:
+    """Register ``client``, made by the caller, as connection ``name``."""
+    if not isinstance(name, str) or not name:
+        raise ConnectionError(f"connection alias must be a non-empty string, got {name!r}")
+    if not isinstance(client, AsyncMongoClient):
+        raise ConnectionError(
+            f"connection {name!r}: client must be a pymongo AsyncMongoClient, got "
+            f"{type(client).__name__}"
+        )
+    auto_index = options.pop("auto_index", True)
+    if host is not None or options:
+        given = ", ".join(["host"] * (host is not None) + sorted(options))
+        raise ConnectionError(
+            f"connection {name!r}: {given} cannot apply to a client you pass; configure the "
+            f"AsyncMongoClient itself"
+        )
+    if not isinstance(auto_index, bool):
+        raise ConnectionError(
+            f"connection {name!r}: auto_index must be True or False, got "
+            f"{type(auto_index).__name__}"
+        )
+    if db is None:
+        try:
+            db = client.get_default_database().name
+        except ConfigurationError:
+            raise ConnectionError(
+                f"connection {name!r}: name a database, as register_connection({name!r}, "
+                f"client=..., db='mydb'), or in the client's URI path"
+            ) from None
+    return _registry.register(name, _Settings(db, "", None, {}, auto_index, client=client))
+
+
 def disconnect(alias: str = DEFAULT_ALIAS) -> None:
-    """Forget ``alias`` and close its client (in the background when a loop is running).
+    """Forget ``alias`` and close its client (in the background when a loop is running); a
+    client given to ``register_connection(client=...)`` stays open.
 
     An unknown alias is a no-op. Use ``await get_connection(alias).close()`` first to wait for
     the close.
@@ -191,7 +287,14 @@ def disconnect(alias: str = DEFAULT_ALIAS) -> None:
     _registry.disconnect(alias)
 
 
-unregister_connection = disconnect
+def unregister_connection(name: str) -> None:
+    """Forget connection ``name`` as :func:`disconnect` does; an unknown name is an error
+    naming it::
+
+        unregister_connection("cluster2")
+    """
+    _registry.require(name)
+    _registry.disconnect(name)
 
 
 async def disconnect_all() -> None:
@@ -274,26 +377,3 @@ def switch_connection(alias: str, *models: type) -> Iterator[None]:
             yield
         finally:
             _switched_alias.reset(token)
-
-
-class ContextQuery:
-    """Run queries of the given models on connection ``connection`` within the block::
-
-        with ContextQuery(Automobile, connection="cluster1") as A:
-            await A.objects.filter(manufacturer="honda").find_all()  # on "cluster1"
-
-    The block yields the model (or a tuple of the models given).
-    """
-
-    def __init__(self, *models: type, connection: str) -> None:
-        if not models:
-            raise TypeError("ContextQuery needs at least one model")
-        self._models = models
-        self._switch = switch_connection(connection, *models)
-
-    def __enter__(self) -> Any:
-        self._switch.__enter__()
-        return self._models[0] if len(self._models) == 1 else self._models
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self._switch.__exit__(*exc_info)

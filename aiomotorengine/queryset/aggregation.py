@@ -20,15 +20,16 @@ from typing import Any, TypeVar
 from pymongo.asynchronous.collection import AsyncCollection
 
 from aiomotorengine.base.document import CollectionDocument
+from aiomotorengine.base.state import Place
 from aiomotorengine.query.pipeline import Accumulator, Pipeline
 
 __all__ = ["Accumulator", "Aggregation", "AggregationResult"]
 
 D = TypeVar("D", bound=CollectionDocument)
 
-#: Gives ``(resolved alias, collection)`` for a connection alias (``None``: the queryset's own),
-#: once the model's declared indexes exist there.
-CollectionFor = Callable[[str | None], Awaitable[tuple[str, AsyncCollection[dict[str, Any]]]]]
+#: Gives ``(place, collection)`` for a connection alias (``None``: the queryset's own), once the
+#: model's declared indexes exist there.
+CollectionFor = Callable[[str | None], Awaitable[tuple[Place, AsyncCollection[dict[str, Any]]]]]
 
 
 class AggregationResult(dict[str, Any]):

@@ -1,8 +1,12 @@
 """``BatchQuery``: queue writes and send them together on one connection (cqlengine's batch).
 
-Writes are validated when queued and sent when the ``async with`` block ends, as one ordered
-``bulk_write`` per collection (collections in the order they were first written), optionally
-inside one multi-document transaction.
+Writes are validated when queued and sent when the ``async with`` block ends, as ordered
+``bulk_write`` commands per collection (collections in the order they were first written),
+optionally inside one multi-document transaction. Outside a transaction, the writes of a
+collection go in runs: single-document writes together (the driver retries them once on a
+dropped connection or a lost acknowledgement, and the server applies a retried write once),
+``update()``/``delete()`` of every match on their own (never retried: their outcome is then
+reported as unknown, in a ``BatchInterruptedError``). Nothing is ever sent twice.
 """
 
 from __future__ import annotations
@@ -13,14 +17,17 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import bson
-from pymongo import DeleteMany, DeleteOne, InsertOne, UpdateMany, UpdateOne
+from pymongo import DeleteMany, DeleteOne, InsertOne, ReplaceOne, UpdateMany, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 from pymongo.results import BulkWriteResult
 
 from aiomotorengine.base.document import CollectionDocument
+from aiomotorengine.base.state import Place
 from aiomotorengine.connection import declared_alias, get_connection, resolve_alias
 from aiomotorengine.errors import (
+    BatchInterruptedError,
     ConnectionError,
     DocumentDeletedError,
     describe_value,
@@ -31,17 +38,26 @@ from aiomotorengine.queryset.driver_errors import (
     is_duplicate_key,
     unique_key_violation,
 )
-from aiomotorengine.queryset.indexes import prepared_collection
-from aiomotorengine.queryset.persistence import update_spec
+from aiomotorengine.queryset.indexes import database_name, prepared_collection
+from aiomotorengine.queryset.persistence import lives_at, update_spec, write_place
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["BatchQuery", "BatchedQuerySet"]
+__all__ = ["BatchQuery", "BatchedDocument", "BatchedQuerySet"]
 
 D = TypeVar("D", bound=CollectionDocument)
 
-_Request = InsertOne[dict[str, Any]] | UpdateOne | UpdateMany | DeleteOne | DeleteMany
+_Request = (
+    InsertOne[dict[str, Any]]
+    | ReplaceOne[dict[str, Any]]
+    | UpdateOne
+    | UpdateMany
+    | DeleteOne
+    | DeleteMany
+)
+# Writes to every match: the driver never retries them.
+_MULTI = (UpdateMany, DeleteMany)
 
 
 @dataclass
@@ -56,6 +72,7 @@ class _Write:
 
 @dataclass
 class _Collection:
+    place: Place
     name: str
     writes: list[_Write] = field(default_factory=list)
 
@@ -63,29 +80,35 @@ class _Collection:
 class BatchQuery:
     """Queue writes on one connection and send them when the block ends::
 
-        async with BatchQuery(connection="cluster1") as batch:
-            batch.create(Automobile, manufacturer="honda", year=2010)
-            batch.save(car)                     # insert, or $set/$unset of what changed
-            batch.delete(old_car)
-            Automobile.objects.filter(year__lt=1990).batch(batch).delete()
+        async with BatchQuery(connection="cluster1") as b:
+            Automobile.objects.batch(b).create(manufacturer="honda", year=2010)
+            car.batch(b).save()                 # insert, $set/$unset of what changed, or copy
+            old_car.batch(b).delete()
+            Automobile.objects.filter(year__lt=1990).batch(b).delete()
 
-    Each write is validated when queued; nothing is sent if the block raises. At the end, each
-    collection gets one ordered ``bulk_write``; with ``transaction=True`` they all run in one
+    ``b.create(Model, ...)``, ``b.save(doc)`` and ``b.delete(doc)`` are the same. Each write is
+    validated when queued; nothing is sent if the block raises. At the end, each collection gets
+    ordered ``bulk_write`` commands; with ``transaction=True`` they all run in one
     multi-document transaction (all or nothing). ``connection=None`` is the connection in force
-    when the block starts (the default, or a :func:`switch_connection` alias). Documents bound
-    to another connection (loaded from it, ``using()``, ``__alias__``) are refused.
+    when the block starts (the default, or a :func:`switch_connection` alias); ``db`` is the
+    database of the writes that name none (``None``: the connection's default). A write bound
+    to another connection (a model's ``__alias__``, a document loaded from or sent elsewhere by
+    ``using()``), or to another database when ``db`` is given, is refused when queued.
     """
 
-    def __init__(self, connection: str | None = None, *, transaction: bool = False) -> None:
+    def __init__(
+        self, connection: str | None = None, db: str | None = None, *, transaction: bool = False
+    ) -> None:
         self._connection = connection
         self._alias: str | None = None
+        self.db = db
         self.transaction = transaction
-        self._collections: dict[str, _Collection] = {}
-        self._pending_saves: dict[int, tuple[str, int]] = {}
+        self._collections: dict[tuple[str, str], _Collection] = {}
+        self._pending_saves: dict[int, tuple[tuple[str, str], int]] = {}
 
     def __repr__(self) -> str:
         count = sum(len(c.writes) for c in self._collections.values())
-        return f"<BatchQuery connection={self.alias!r} writes={count}>"
+        return f"<BatchQuery connection={self.alias!r} db={self.db!r} writes={count}>"
 
     @property
     def alias(self) -> str:
@@ -94,36 +117,87 @@ class BatchQuery:
             self._alias = self._connection or resolve_alias()
         return self._alias
 
-    # --- queueing --------------------------------------------------------------------------
-    def _check_alias(self, model: type[CollectionDocument], chosen: str | None, what: str) -> None:
-        own = declared_alias(model, model.__alias__, chosen)
+    # --- where writes go ---------------------------------------------------------------------
+    def _place_for(
+        self, model: type[CollectionDocument], alias: str | None, db: str | None, what: str
+    ) -> Place:
+        """The place of a write of ``model`` naming connection ``alias`` and database ``db``
+        (either ``None``: the batch's); an error if they are not the batch's."""
+        own = declared_alias(model, model.__alias__, alias)
         if own is not None and own != self.alias:
             raise ConnectionError(
                 f"{model.__name__}: {what} uses connection {own!r}, but this batch runs on "
                 f"{self.alias!r}; every write of a batch must use the batch's connection"
             )
+        return self._checked_database(model, Place(self.alias, db or model.__db__), what)
 
-    def _queue(self, model: type[CollectionDocument], write: _Write) -> tuple[str, int]:
-        name = model.__collection__
-        collection = self._collections.setdefault(name, _Collection(name))
+    def _checked_database(self, model: type[CollectionDocument], place: Place, what: str) -> Place:
+        if place.db is None:
+            return Place(place.alias, self.db)
+        if self.db is not None and database_name(place) != database_name(
+            Place(self.alias, self.db)
+        ):
+            raise ConnectionError(
+                f"{model.__name__}: {what} uses database {place.db!r}, but this batch writes to "
+                f"{self.db!r}; send it there with using(db={self.db!r}) first"
+            )
+        return place
+
+    def _document_place(self, document: CollectionDocument, what: str) -> Place:
+        """Where a write of ``document`` goes: where it lives or ``using()`` sends it (that
+        must be the batch's connection and database), or, for a new one, the batch's."""
+        state = document._state
+        model = type(document)
+        if not state.persisted or state.alias is None:  # new, or loaded without saying where
+            alias, db = state.target or (None, None)
+            return self._place_for(model, alias, db, what)
+        place = write_place(document)
+        if place.alias != self.alias:
+            raise ConnectionError(
+                f"{model.__name__}: {what} uses connection {place.alias!r}, but this batch runs "
+                f"on {self.alias!r}; every write of a batch must use the batch's connection"
+            )
+        if self.db is not None and database_name(place) != database_name(
+            Place(self.alias, self.db)
+        ):
+            raise ConnectionError(
+                f"{model.__name__}: {what} lives in database {database_name(place)!r}, but this "
+                f"batch writes to {self.db!r}; send it there with using(db={self.db!r}) first"
+            )
+        return place
+
+    # --- queueing --------------------------------------------------------------------------
+    def _queue(
+        self, place: Place, model: type[CollectionDocument], write: _Write
+    ) -> tuple[str, str]:
+        key = (database_name(place), model.__collection__)
+        collection = self._collections.setdefault(key, _Collection(place, key[1]))
         collection.writes.append(write)
-        return name, len(collection.writes) - 1
+        return key
 
     def save(self, document: D) -> D:
-        """Queue the insert of a new document (its ``_id`` is assigned now) or the
-        ``$set``/``$unset`` of what changed in a loaded one. Validates now."""
+        """Queue the insert of a new document (its ``_id`` is assigned now), the
+        ``$set``/``$unset`` of what changed in a loaded one, or, for a document ``using()``
+        sends where it does not live yet, the write of the whole document there. Validates
+        now."""
         model = self._document_class(document, "save")
+        place = self._document_place(document, repr(document))
         state = document._state
-        self._check_alias(model, state.alias, f"{document!r}")
-        alias = self.alias
         write: _Write
         # Sizes are checked now: in a bulk write, the server would refuse a document over
         # MongoDB's limit only after applying the writes before it.
-        codec_options = get_connection(alias).collection(model.__collection__).codec_options
-        if not state.persisted:
-            son = document._insert_son(assign_id=True)
+        codec_options = (
+            get_connection(place.alias).collection(model.__collection__, place.db).codec_options
+        )
+        if not state.persisted or not lives_at(document, place):
+            son = document._whole_son()
             checked_size(model, son, bson.encode(son, codec_options=codec_options))
-            write = _Write(model, InsertOne(son), lambda: document._inserted(son, alias))
+            request: _Request = (
+                ReplaceOne({"_id": son["_id"]}, son, upsert=True)
+                if state.persisted
+                else InsertOne(son)
+            )
+            write = _Write(model, request, lambda: document._inserted(son, place))
         else:
             change = document._changes()
             if change is None:
@@ -134,15 +208,16 @@ class BatchQuery:
             write = _Write(
                 model,
                 UpdateOne({"_id": document._stored_id()}, spec),
-                lambda: document._updated(sets, unsets, alias),
+                lambda: document._updated(sets, unsets, place),
                 document_update=True,
             )
         previous = self._pending_saves.get(id(document))
         if previous is not None:  # saved again before the batch ran: the latest state wins
-            name, index = previous
-            self._collections[name].writes[index] = write
+            key, index = previous
+            self._collections[key].writes[index] = write
         else:
-            self._pending_saves[id(document)] = self._queue(model, write)
+            key = self._queue(place, model, write)
+            self._pending_saves[id(document)] = (key, len(self._collections[key].writes) - 1)
         return document
 
     def create(self, model: type[D], /, **values: Any) -> D:
@@ -156,13 +231,13 @@ class BatchQuery:
     def delete(self, document: CollectionDocument) -> None:
         """Queue the deletion of ``document`` (by ``_id``; nothing when it has none)."""
         model = self._document_class(document, "delete")
-        self._check_alias(model, document._state.alias, f"{document!r}")
+        place = self._document_place(document, repr(document))
         identifier = document._stored_id()
         if identifier is None:
             return
         # A save queued later must come after this delete, not replace a save before it.
         self._pending_saves.pop(id(document), None)
-        self._queue(model, _Write(model, DeleteOne({"_id": identifier})))
+        self._queue(place, model, _Write(model, DeleteOne({"_id": identifier})))
 
     def _document_class(self, document: CollectionDocument, what: str) -> type[CollectionDocument]:
         model = type(document)
@@ -197,36 +272,81 @@ class BatchQuery:
         self.clear()
         if not collections:
             return
-        handle = get_connection(self.alias)
         # Every model's declared indexes first: nothing is written if one cannot be created.
-        models = dict.fromkeys(write.model for queued in collections for write in queued.writes)
-        for model in models:
-            await prepared_collection(model, self.alias)
-        if not self.transaction:
-            for collection in collections:
-                await self._write(handle.collection(collection.name), collection, None)
-            return
+        targets: dict[tuple[type[CollectionDocument], Place], None] = {}
+        for queued in collections:
+            for write in queued.writes:
+                targets[(write.model, queued.place)] = None
+        for model, place in targets:
+            await prepared_collection(model, *place)
+        if self.transaction:
+            await self._execute_in_transaction(collections)
+        else:
+            await self._execute_in_runs(collections)
 
+    def _collection(self, queued: _Collection) -> AsyncCollection[dict[str, Any]]:
+        return get_connection(self.alias).collection(queued.name, queued.place.db)
+
+    async def _execute_in_runs(self, collections: list[_Collection]) -> None:
+        total = sum(len(queued.writes) for queued in collections)
+        applied = 0
+        for queued in collections:
+            target = self._collection(queued)
+            for run in _runs(queued.writes):
+                try:
+                    await self._write(target, queued.name, run, None)
+                except BulkWriteError as error:
+                    if _write_errors(error):
+                        raise  # refused by the server: the writes before it were applied
+                    raise _interrupted(error, queued.name, applied, len(run), total) from error
+                except PyMongoError as error:
+                    raise _interrupted(error, queued.name, applied, len(run), total) from error
+                applied += len(run)
+
+    async def _execute_in_transaction(self, collections: list[_Collection]) -> None:
         async def run(session: AsyncClientSession) -> None:
-            for collection in collections:
-                await self._write(handle.collection(collection.name), collection, session)
+            for queued in collections:
+                await self._write(self._collection(queued), queued.name, queued.writes, session)
 
-        async with handle.client.start_session() as session:
-            await session.with_transaction(run)
-        for collection in collections:
-            _finish(collection.writes)
+        total = sum(len(queued.writes) for queued in collections)
+        client = get_connection(self.alias).client
+        try:
+            async with client.start_session() as session:
+                await session.with_transaction(run)
+        except PyMongoError as error:
+            if isinstance(error, BulkWriteError) and _write_errors(error):
+                raise  # refused by the server: the transaction was rolled back
+            if error.has_error_label("UnknownTransactionCommitResult"):
+                raise BatchInterruptedError(
+                    f"BatchQuery on {self.alias!r}: the transaction's commit could not be "
+                    f"confirmed ({type(error).__name__}: {error}); its {total} writes were all "
+                    f"applied or none was",
+                    unknown=total,
+                ) from error
+            raise BatchInterruptedError(
+                f"BatchQuery on {self.alias!r}: the transaction failed ({type(error).__name__}: "
+                f"{error}); it was rolled back, none of its {total} writes was applied",
+                unsent=total,
+            ) from error
+        for queued in collections:
+            _finish(queued.writes)
 
     async def _write(
-        self, target: Any, collection: _Collection, session: AsyncClientSession | None
+        self,
+        target: AsyncCollection[dict[str, Any]],
+        name: str,
+        writes: list[_Write],
+        session: AsyncClientSession | None,
     ) -> BulkWriteResult:
-        writes = collection.writes
         try:
             result: BulkWriteResult = await target.bulk_write(
                 [write.request for write in writes], ordered=True, session=session
             )
         except BulkWriteError as error:
-            errors = (error.details or {}).get("writeErrors") or [{}]
-            index = errors[0].get("index", 0)
+            write_errors = _write_errors(error)
+            if not write_errors:
+                raise  # a write concern error: reported as an interruption
+            index = write_errors[0].get("index", 0)
             if session is None:
                 _finish(writes[:index])  # ordered: those before the failure were applied
             if is_duplicate_key(error):
@@ -243,11 +363,42 @@ class BatchQuery:
             models = sorted({write.model.__name__ for write in writes if write.document_update})
             raise DocumentDeletedError(
                 f"{', '.join(models)}: {updates - result.matched_count} of {updates} saved "
-                f"documents no longer exist in collection {collection.name!r} (deleted "
-                f"meanwhile?); "
+                f"documents no longer exist in collection {name!r} (deleted meanwhile?); "
                 + ("the transaction was rolled back" if session else "nothing was written for them")
             )
         return result
+
+
+def _runs(writes: list[_Write]) -> list[list[_Write]]:
+    """``writes`` in order, cut where they change between single-document writes (which the
+    driver retries) and writes to every match (which it does not)."""
+    runs: list[list[_Write]] = []
+    for write in writes:
+        multi = isinstance(write.request, _MULTI)
+        if runs and isinstance(runs[-1][0].request, _MULTI) == multi:
+            runs[-1].append(write)
+        else:
+            runs.append([write])
+    return runs
+
+
+def _write_errors(error: BulkWriteError) -> list[dict[str, Any]]:
+    """The writes the server refused (a duplicate key, a failed validation), if any."""
+    return list((error.details or {}).get("writeErrors") or [])
+
+
+def _interrupted(
+    error: PyMongoError, collection: str, applied: int, sent: int, total: int
+) -> BatchInterruptedError:
+    unsent = total - applied - sent
+    return BatchInterruptedError(
+        f"BatchQuery: writing to collection {collection!r} failed ({type(error).__name__}: "
+        f"{error}); {applied} of the batch's {total} writes were applied, the {sent} sent in "
+        f"that command may or may not have been (none twice), {unsent} were not sent",
+        applied=applied,
+        unknown=sent,
+        unsent=unsent,
+    )
 
 
 def _finish(writes: list[_Write]) -> None:
@@ -261,10 +412,11 @@ def _is_document_class(model: object) -> bool:
 
 
 class Selection(Protocol[D]):
-    """What a batch needs of a queryset: its model, connection and filter."""
+    """What a batch needs of a queryset: its model, connection, database and filter."""
 
     _document: type[D]
     _alias: str | None
+    _db: str | None
 
     @property
     def query(self) -> dict[str, Any]: ...
@@ -275,33 +427,58 @@ class Selection(Protocol[D]):
 class BatchedQuerySet(Generic[D]):
     """A queryset whose writes go to a :class:`BatchQuery` instead of the server::
 
-    Automobile.objects.batch(batch).create(manufacturer="honda")
-    Automobile.objects.filter(year__lt=1990).batch(batch).delete()
+    Automobile.objects.batch(b).create(manufacturer="honda")
+    Automobile.objects.filter(year__lt=1990).batch(b).delete()
     """
 
     def __init__(self, batch: BatchQuery, queryset: Selection[D]) -> None:
         self._batch = batch
         self._queryset = queryset
         document = queryset._document
-        batch._check_alias(document, queryset._alias, f"{document.__name__}.objects")
+        self._place = batch._place_for(
+            document, queryset._alias, queryset._db, f"{document.__name__}.objects"
+        )
 
     def create(self, **values: Any) -> D:
         """Build, validate and queue the insert of a document; returns it (``_id`` set)."""
-        return self._batch.create(self._queryset._document, **values)
+        document = self._queryset._document(**values)
+        document._bind(*self._place)
+        return self._batch.save(document)
 
     def delete(self) -> None:
         """Queue the deletion of every matching document."""
         queryset = self._queryset
         queryset.refuse_skip_limit("delete")
-        self._batch._queue(
-            queryset._document, _Write(queryset._document, DeleteMany(queryset.query))
-        )
+        model = queryset._document
+        self._batch._queue(self._place, model, _Write(model, DeleteMany(queryset.query)))
 
     def update(self, definition: Mapping[Any, Any] | None = None, **operations: Any) -> None:
         """Queue an update of every matching document (as ``QuerySet.update``)."""
         queryset = self._queryset
         queryset.refuse_skip_limit("update")
-        spec = compile_update(queryset._document, definition, operations)
-        self._batch._queue(
-            queryset._document, _Write(queryset._document, UpdateMany(queryset.query, spec))
-        )
+        model = queryset._document
+        spec = compile_update(model, definition, operations)
+        self._batch._queue(self._place, model, _Write(model, UpdateMany(queryset.query, spec)))
+
+
+class BatchedDocument(Generic[D]):
+    """A document whose ``save()``/``delete()`` are queued in a :class:`BatchQuery` (they
+    return at once; nothing is awaited)::
+
+        car.batch(b).save()
+        car.batch(b).delete()
+    """
+
+    __slots__ = ("_batch", "_document")
+
+    def __init__(self, batch: BatchQuery, document: D) -> None:
+        self._batch = batch
+        self._document = document
+
+    def save(self) -> D:
+        """Queue the document's save (see :meth:`BatchQuery.save`); returns the document."""
+        return self._batch.save(self._document)
+
+    def delete(self) -> None:
+        """Queue the document's deletion (see :meth:`BatchQuery.delete`)."""
+        self._batch.delete(self._document)

@@ -1,7 +1,10 @@
 """The collection a model's operations use, with the indexes the model declares in place.
 
-The first operation on a model's collection through a client creates the indexes the model
-declares (one ``createIndexes``); the connection's per-client memo
+:func:`resolve_place` is the one place that decides where an operation runs: the connection
+alias (see :func:`~aiomotorengine.connection.resolve_alias`) and the database (one named by the
+operation, else the model's ``__db__``, else the connection's default). The first operation on
+a model's collection through a client and database creates the indexes the model declares (one
+``createIndexes``); the connection's per-client memo
 (:attr:`~aiomotorengine.connection.Database.client_memo`) remembers it, so later operations
 cost a dict lookup. :func:`ensure_indexes` is the explicit form, for deployment scripts.
 """
@@ -17,22 +20,37 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import OperationFailure
 
 from aiomotorengine.base.document import CollectionDocument
+from aiomotorengine.base.state import Place
 from aiomotorengine.connection import Database, get_connection, resolve_alias
 from aiomotorengine.query.indexes import index_models
 from aiomotorengine.queryset.driver_errors import index_build_violation, is_duplicate_key
 
-__all__ = ["ensure_indexes", "prepared_collection"]
+__all__ = ["database_name", "ensure_indexes", "prepared_collection", "resolve_place"]
 
 # The memo's value once a model's indexes exist on a collection (or there is nothing to create);
 # until then, the task creating them.
 _READY = True
 
 
+def resolve_place(
+    document: type[CollectionDocument], alias: str | None = None, db: str | None = None
+) -> Place:
+    """Where an operation on ``document`` runs, given the connection ``alias`` and database
+    ``db`` it names (``None``: as the model and the switches in force say). No I/O."""
+    return Place(resolve_alias(document, document.__alias__, alias), db or document.__db__)
+
+
+def database_name(place: Place) -> str:
+    """The name of the database ``place`` stands for (its connection's default when it names
+    none)."""
+    return place.db or get_connection(place.alias).name
+
+
 async def prepared_collection(
-    document: type[CollectionDocument], alias: str | None = None
-) -> tuple[str, AsyncCollection[dict[str, Any]]]:
-    """The alias an operation on ``document`` uses and the collection there, once the indexes
-    the model declares exist on it.
+    document: type[CollectionDocument], alias: str | None = None, db: str | None = None
+) -> tuple[Place, AsyncCollection[dict[str, Any]]]:
+    """Where an operation on ``document`` runs (see :func:`resolve_place`) and the collection
+    there, once the indexes the model declares exist on it.
 
     The first operation per client, database, collection and model creates them (one
     ``createIndexes``; concurrent first operations wait for it), unless the model sets
@@ -40,18 +58,26 @@ async def prepared_collection(
     creation is not remembered: the next operation tries again. Stored duplicates of a unique
     key raise ``UniqueKeyViolationError``.
     """
-    resolved, handle, collection = _target(document, alias)
-    if handle.client_memo.get((document, document.__collection__)) is not _READY:
+    place, handle, collection = _target(document, alias, db)
+    if handle.client_memo.get(_memo_key(document, collection)) is not _READY:
         await _create_declared_indexes(handle, collection, document)
-    return resolved, collection
+    return place, collection
 
 
 def _target(
-    document: type[CollectionDocument], alias: str | None
-) -> tuple[str, Database, AsyncCollection[dict[str, Any]]]:
-    resolved = resolve_alias(document, document.__alias__, alias)
-    handle = get_connection(resolved)
-    return resolved, handle, handle.collection(document.__collection__)
+    document: type[CollectionDocument], alias: str | None, db: str | None
+) -> tuple[Place, Database, AsyncCollection[dict[str, Any]]]:
+    place = resolve_place(document, alias, db)
+    handle = get_connection(place.alias)
+    return place, handle, handle.collection(document.__collection__, place.db)
+
+
+def _memo_key(
+    document: type[CollectionDocument], collection: AsyncCollection[dict[str, Any]]
+) -> Hashable:
+    """What the memo knows a model's indexes by: the model (a bound copy is its model), the
+    database and the collection."""
+    return (document._unbound, collection.database.name, collection.name)
 
 
 async def _create_declared_indexes(
@@ -60,7 +86,7 @@ async def _create_declared_indexes(
     document: type[CollectionDocument],
 ) -> None:
     memo = handle.client_memo
-    key = (document, document.__collection__)
+    key = _memo_key(document, collection)
     creation = memo.get(key)
     if creation is None:
         auto = handle.auto_index and document.__auto_index__
@@ -95,12 +121,16 @@ async def _created(document: type[CollectionDocument], creation: Awaitable[Any])
         raise
 
 
-async def ensure_indexes(document: type[CollectionDocument], alias: str | None = None) -> int:
-    """Create the indexes ``document`` declares on its collection (on ``alias``, else the
-    connection its queries use), whatever ``__auto_index__`` and ``auto_index`` say. Idempotent;
-    returns how many indexes the model declares, all of which exist afterwards::
+async def ensure_indexes(
+    document: type[CollectionDocument], alias: str | None = None, db: str | None = None
+) -> int:
+    """Create the indexes ``document`` declares on its collection (on connection ``alias`` and
+    database ``db``, else where its queries go), whatever ``__auto_index__`` and ``auto_index``
+    say. Idempotent; returns how many indexes the model declares, all of which exist
+    afterwards::
 
         count = await ensure_indexes(User)          # or: await User.ensure_index()
+        await ensure_indexes(User, alias="cluster2", db="archive")
 
     Stored duplicates of a unique key raise ``UniqueKeyViolationError``. An existing index with
     the same keys but other options raises the driver's ``OperationFailure`` (drop it first to
@@ -109,8 +139,8 @@ async def ensure_indexes(document: type[CollectionDocument], alias: str | None =
     models = index_models(document)
     if not models:
         return 0
-    _, handle, collection = _target(document, alias)
+    _, handle, collection = _target(document, alias, db)
     memo = handle.client_memo  # that of the client the indexes are created with
     await _created(document, collection.create_indexes(models))
-    memo[(document, document.__collection__)] = _READY
+    memo[_memo_key(document, collection)] = _READY
     return len(models)

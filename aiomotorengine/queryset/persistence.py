@@ -1,7 +1,11 @@
-"""Writing one document: insert, delta update, delete, reload.
+"""Writing one document: insert, delta update, whole-document copy, delete, reload.
 
-What to send is the document's business (``_insert_son``, ``_changes``); this module sends it
-and tells the document what was applied (``_inserted``, ``_updated``, ``_reloaded``).
+A document goes back where it lives (the connection and database it was loaded from or saved
+to) unless ``using()`` or an explicit alias names another place (:func:`write_place`). At home a
+save sends only what changed; elsewhere it writes the whole document (insert, or replace by
+``_id``), and the document lives there from then on. What to send is the document's business
+(``_insert_son``, ``_changes``, ``_whole_son``); this module sends it and tells the document what
+was applied (``_inserted``, ``_updated``, ``_reloaded``).
 """
 
 from __future__ import annotations
@@ -15,20 +19,23 @@ from bson.raw_bson import RawBSONDocument
 from pymongo.errors import DocumentTooLarge, DuplicateKeyError
 
 from aiomotorengine.base.document import CollectionDocument
+from aiomotorengine.base.state import Place
 from aiomotorengine.errors import DocumentDeletedError
 from aiomotorengine.queryset.driver_errors import (
     MAX_DOCUMENT_BYTES,
     document_too_large,
     unique_key_violation,
 )
-from aiomotorengine.queryset.indexes import prepared_collection
+from aiomotorengine.queryset.indexes import database_name, prepared_collection, resolve_place
 
 __all__ = [
     "delete_document",
     "encode_for_insert",
+    "lives_at",
     "reload_document",
     "save_document",
     "update_spec",
+    "write_place",
 ]
 
 D = TypeVar("D", bound=CollectionDocument)
@@ -65,8 +72,33 @@ def update_spec(sets: dict[str, Any], unsets: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
-async def save_document(document: D, alias: str | None = None) -> D:
-    """Insert a new document, or ``$set``/``$unset`` what changed in a loaded one.
+def write_place(
+    document: CollectionDocument, alias: str | None = None, db: str | None = None
+) -> Place:
+    """Where the next write of ``document`` goes. Each part (connection, database) is the one
+    given here, else the one ``using()`` named, else where the document lives; the database
+    of a document that lives in its connection's default one is the default of the connection
+    it goes to. A new document goes where its model's queries go."""
+    state = document._state
+    target_alias, target_db = state.target or (None, None)
+    return resolve_place(
+        type(document), alias or target_alias or state.alias, db or target_db or state.db
+    )
+
+
+def lives_at(document: CollectionDocument, place: Place) -> bool:
+    """Whether the saved ``document`` lives at ``place`` (one loaded without saying where,
+    with ``from_son``, lives where its model's queries go)."""
+    state = document._state
+    home = resolve_place(type(document)) if state.alias is None else Place(state.alias, state.db)
+    if home.alias != place.alias:
+        return False
+    return home.db == place.db or database_name(home) == database_name(place)
+
+
+async def save_document(document: D, alias: str | None = None, db: str | None = None) -> D:
+    """Insert a new document, send what changed in a loaded one, or write it whole to a
+    connection or database it does not live in yet (see :func:`write_place`).
 
     Saves of one document run one after the other: a second ``save()`` started while the
     first is in flight waits for it, then sends what is still unsaved (never a second insert).
@@ -74,32 +106,35 @@ async def save_document(document: D, alias: str | None = None) -> D:
     state = document._state
     await state.begin_save()
     try:
-        return await _save(document, alias)
+        return await _save(document, alias, db)
     finally:
         state.end_save()
 
 
-async def _save(document: D, alias: str | None) -> D:
+async def _save(document: D, alias: str | None, db: str | None) -> D:
     document_class = type(document)
     state = document._state
-    alias = alias or state.alias
+    place = write_place(document, alias, db)
     # Validated before any round trip: an invalid document sends nothing, not even indexes.
-    if not state.persisted:
-        son = document._insert_son()
-        resolved, collection = await prepared_collection(document_class, alias)
+    if not state.persisted or not lives_at(document, place):
+        son = document._whole_son() if state.persisted else document._insert_son()
+        place, collection = await prepared_collection(document_class, *place)
         try:
-            await collection.insert_one(son)
+            if state.persisted:  # a copy: insert, or replace the one there with this _id
+                await collection.replace_one({"_id": son["_id"]}, son, upsert=True)
+            else:
+                await collection.insert_one(son)
         except DuplicateKeyError as error:
             raise unique_key_violation(document_class, error) from None
         except DocumentTooLarge:
             raise document_too_large(document_class, son) from None
-        document._inserted(son, resolved)
+        document._inserted(son, place)
         return document
     change = document._changes()
     if change is None:
         return document
     sets, unsets = change
-    resolved, collection = await prepared_collection(document_class, alias)
+    place, collection = await prepared_collection(document_class, *place)
     identifier = document._stored_id()
     try:
         result = await collection.update_one({"_id": identifier}, update_spec(sets, unsets))
@@ -112,24 +147,26 @@ async def _save(document: D, alias: str | None) -> D:
             f"{document_class.__name__} _id={identifier!r} no longer exists in collection "
             f"{document_class.__collection__!r} (deleted meanwhile?); nothing was written"
         )
-    document._updated(sets, unsets, resolved)
+    document._updated(sets, unsets, place)
     return document
 
 
 async def delete_document(document: CollectionDocument, alias: str | None = None) -> int:
-    """Delete one document by ``_id``; returns 0 or 1."""
+    """Delete one document by ``_id`` where it lives (or where ``using()`` sends it); returns
+    0 or 1."""
     identifier = document._stored_id()
     if identifier is None:
         return 0
-    _, collection = await prepared_collection(type(document), alias or document._state.alias)
+    _, collection = await prepared_collection(type(document), *write_place(document, alias))
     result = await collection.delete_one({"_id": identifier})
     return result.deleted_count
 
 
 async def reload_document(document: D, alias: str | None = None) -> D:
-    """Replace the document's state with its database copy."""
+    """Replace the document's state with its database copy (where it lives, or where
+    ``using()`` sends it; it lives there from then on)."""
     document_class = type(document)
-    resolved, collection = await prepared_collection(document_class, alias or document._state.alias)
+    place, collection = await prepared_collection(document_class, *write_place(document, alias))
     identifier = document._stored_id()
     son = await collection.find_one({"_id": identifier})
     if son is None:
@@ -137,5 +174,5 @@ async def reload_document(document: D, alias: str | None = None) -> D:
             f"{document_class.__name__} _id={identifier!r} does not exist in collection "
             f"{document_class.__collection__!r}"
         )
-    document._reloaded(son, resolved)
+    document._reloaded(son, place)
     return document

@@ -1,4 +1,5 @@
-"""``QuerySet``: query state (filter, projection, sort, skip, limit, alias) and its execution."""
+"""``QuerySet``: query state (filter, projection, sort, skip, limit, connection, database) and
+its execution."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from aiomotorengine.base.document import CollectionDocument
 from aiomotorengine.base.fields import BaseField
-from aiomotorengine.base.state import Projection
+from aiomotorengine.base.state import Place, Projection
 from aiomotorengine.errors import (
     DocumentDeletedError,
     InvalidQueryError,
@@ -38,7 +39,7 @@ from aiomotorengine.queryset.references import load_references
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["QuerySet", "UpdateResult", "require_alias"]
+__all__ = ["QuerySet", "UpdateResult", "require_place"]
 
 D = TypeVar("D", bound=CollectionDocument)
 T = TypeVar("T")
@@ -75,6 +76,7 @@ class QuerySet(Generic[D]):
         self._limit = 0
         self._projection: Projection | None = None
         self._alias: str | None = None
+        self._db: str | None = None
         self._read_preference: Any = None
         self._batch_size = 0
 
@@ -88,7 +90,7 @@ class QuerySet(Generic[D]):
         other._sort = list(self._sort)
         other._skip, other._limit = self._skip, self._limit
         other._projection = self._projection
-        other._alias = self._alias
+        other._alias, other._db = self._alias, self._db
         other._read_preference = self._read_preference
         other._batch_size = self._batch_size
         return other
@@ -149,9 +151,18 @@ class QuerySet(Generic[D]):
         self._projection = Projection.exclude(self._document._fields_by_db_field, paths)
         return self
 
-    def using(self, alias: str | None = None, *, connection: str | None = None) -> Self:
-        """Run this query on connection ``alias`` (``connection=`` is the cqlengine name)."""
-        self._alias = require_alias(alias, connection)
+    def using(
+        self, alias: str | None = None, *, connection: str | None = None, db: str | None = None
+    ) -> Self:
+        """Run this query on connection ``alias`` (``connection=``, the cqlengine name) and/or
+        database ``db`` of it; what is not named stays as it was (the model's own, else the
+        connection's default database)::
+
+            Automobile.objects.using(connection="cluster2", db="ks2").filter(year=2010)
+        """
+        alias, db = require_place(alias, connection, db)
+        self._alias = alias or self._alias
+        self._db = db or self._db
         return self
 
     def read_preference(self, read_preference: Any) -> Self:
@@ -183,11 +194,13 @@ class QuerySet(Generic[D]):
         return merge_and(self._filters)
 
     # --- execution -----------------------------------------------------------------------
-    async def _collection(self, alias: str | None) -> tuple[str, AsyncCollection[dict[str, Any]]]:
-        resolved, collection = await prepared_collection(self._document, alias or self._alias)
+    async def _collection(self, alias: str | None) -> tuple[Place, AsyncCollection[dict[str, Any]]]:
+        place, collection = await prepared_collection(
+            self._document, alias or self._alias, self._db
+        )
         if self._read_preference is not None:
             collection = collection.with_options(read_preference=self._read_preference)
-        return resolved, collection
+        return place, collection
 
     def _find_options(self) -> dict[str, Any]:
         options: dict[str, Any] = {}
@@ -203,8 +216,10 @@ class QuerySet(Generic[D]):
             options["batch_size"] = self._batch_size
         return options
 
-    def _hydrate(self, documents: list[dict[str, Any]], alias: str) -> list[D]:
-        return self._document.hydrate(documents, projection=self._projection, alias=alias)
+    def _hydrate(self, documents: list[dict[str, Any]], place: Place) -> list[D]:
+        return self._document.hydrate(
+            documents, projection=self._projection, alias=place.alias, db=place.db
+        )
 
     async def find_all(self, lazy: bool | None = None, alias: str | None = None) -> list[D]:
         """Every matching document, as model instances (the queryset keeps its state).
@@ -250,8 +265,9 @@ class QuerySet(Generic[D]):
             if self._document.__lazy__:
                 document_class = self._document
                 projection = self._projection
+                alias, db = resolved
                 async for son in cursor:
-                    yield document_class.from_son(son, projection=projection, alias=resolved)
+                    yield document_class.from_son(son, projection=projection, alias=alias, db=db)
                 return
             # Eager references: load them a chunk at a time, never one query per document.
             while chunk := await cursor.to_list(_EAGER_STREAM_CHUNK):
@@ -356,7 +372,7 @@ class QuerySet(Generic[D]):
     async def create(self, alias: str | None = None, **values: Any) -> D:
         """Build a document from ``values``, validate it and insert it."""
         document = self._document(**values)
-        return await save_document(document, alias or self._alias)
+        return await save_document(document, alias or self._alias, self._db)
 
     async def bulk_insert(self, documents: Iterable[D], alias: str | None = None) -> list[D]:
         """Validate every document, then insert them all with one ``insert_many``.
@@ -540,7 +556,7 @@ class QuerySet(Generic[D]):
 
     async def ensure_index(self, alias: str | None = None) -> int:
         """Create the indexes the model declares (idempotent); returns how many."""
-        return await ensure_indexes(self._document, alias=alias or self._alias)
+        return await ensure_indexes(self._document, alias=alias or self._alias, db=self._db)
 
 
 # How many documents an `async for` over a __lazy__ = False model loads references for at once.
@@ -561,10 +577,17 @@ def _creation_lock(document: type[CollectionDocument], query: dict[str, Any]) ->
     return lock
 
 
-def require_alias(alias: str | None, connection: str | None) -> str:
-    """The connection alias a ``using()`` call names (``alias`` or cqlengine's
-    ``connection=``); naming none is an error, never a silent reset to the default."""
+def require_place(
+    alias: str | None, connection: str | None, db: str | None
+) -> tuple[str | None, str | None]:
+    """The connection alias (``alias`` or cqlengine's ``connection=``) and database a
+    ``using()`` call names; naming nothing is an error, never a silent reset to the default."""
+    if alias is not None and connection is not None and alias != connection:
+        raise TypeError(f"using() got two connections: {alias!r} and connection={connection!r}")
     chosen = alias or connection
-    if chosen is None:
-        raise TypeError("using() needs a connection alias (using('name') or using(connection=...))")
-    return chosen
+    if chosen is None and db is None:
+        raise TypeError(
+            "using() needs a connection alias or a database (using('name'), "
+            "using(connection=...), using(db=...))"
+        )
+    return chosen, db

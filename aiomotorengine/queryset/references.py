@@ -16,6 +16,7 @@ from aiomotorengine.base.document import (
     CollectionDocument,
 )
 from aiomotorengine.base.fields import MISSING
+from aiomotorengine.base.state import Place
 from aiomotorengine.connection import resolve_alias
 from aiomotorengine.errors import InvalidQueryError
 from aiomotorengine.fields.reference_field import DanglingReference
@@ -86,7 +87,8 @@ async def load_references(
     one ``$in`` query per referenced collection; a dangling reference reads as ``None``.
 
     A referenced model without a connection of its own is read on the connection its
-    referencing document came from (for an embedded document: the default)."""
+    referencing document came from (for an embedded document: the default), and, if it names
+    no database of its own either, in that document's database."""
     if fields is not None:
         _check_names(documents, fields)
     loaded: defaultdict[type, dict[Any, CollectionDocument]] = defaultdict(dict)
@@ -99,12 +101,14 @@ async def load_references(
     count = 0
     values: list[CollectionDocument] = []
     names = fields
-    aliases: dict[tuple[type[CollectionDocument], str | None], str] = {}
+    places: dict[tuple[type[CollectionDocument], str | None, str | None], Place] = {}
     while level:
-        pending: defaultdict[tuple[type[CollectionDocument], str], set[ObjectId]] = defaultdict(set)
+        pending: defaultdict[tuple[type[CollectionDocument], Place], set[ObjectId]] = defaultdict(
+            set
+        )
         slots: list[_Slot] = []
         for document in level:
-            document_alias = document._state.alias
+            document_alias, document_db = document._state.alias, document._state.db
             for slot in _slots(document, names):
                 container, key, reference_type = slot
                 value = container[key]
@@ -112,18 +116,19 @@ async def load_references(
                     continue  # loaded already, or dangling
                 slots.append(slot)
                 if value not in loaded[reference_type]:
-                    alias = aliases.get((reference_type, document_alias))
-                    if alias is None:
-                        alias = aliases[(reference_type, document_alias)] = resolve_alias(
-                            reference_type, reference_type.__alias__ or document_alias
+                    key = (reference_type, document_alias, document_db)
+                    place = places.get(key)
+                    if place is None:
+                        place = places[key] = _reference_place(
+                            reference_type, document_alias, document_db
                         )
-                    pending[(reference_type, alias)].add(value)
+                    pending[(reference_type, place)].add(value)
         next_level: list[CollectionDocument] = []
-        for (reference_type, alias), ids in pending.items():
-            _, collection = await prepared_collection(reference_type, alias)
+        for (reference_type, place), ids in pending.items():
+            place, collection = await prepared_collection(reference_type, *place)
             found = await collection.find({"_id": {"$in": list(ids)}}).to_list(None)
             by_id = loaded[reference_type]
-            for instance in reference_type.hydrate(found, alias=alias):
+            for instance in reference_type.hydrate(found, alias=place.alias, db=place.db):
                 by_id[instance._stored_id()] = instance
                 values.append(instance)
                 if not reference_type.__lazy__:
@@ -139,6 +144,18 @@ async def load_references(
         level = next_level
         names = None
     return LoadedReferences(count, values)
+
+
+def _reference_place(
+    reference_type: type[CollectionDocument], alias: str | None, db: str | None
+) -> Place:
+    """Where documents of ``reference_type`` referenced from a document living at ``alias``
+    and ``db`` are read: the model's own connection and database, else the document's."""
+    own_alias = reference_type.__alias__
+    return Place(
+        resolve_alias(reference_type, own_alias or alias),
+        reference_type.__db__ or (db if own_alias is None else None),
+    )
 
 
 def _check_names(documents: Sequence[BaseDocument], names: Sequence[str]) -> None:

@@ -171,15 +171,15 @@ async def test_switch_connection_per_model_and_context_query(databases: Database
     assert await databases.names_in(databases.default, "posts", "title") == ["unaffected"]
 
     with ContextQuery(Automobile, connection="users") as A:
-        assert A is Automobile
+        assert A is not Automobile and issubclass(A, Automobile)  # a bound copy
         await A.objects.create(manufacturer="tesla")
         assert [a.manufacturer for a in await A.objects.find_all()] == ["tesla"]
     assert await databases.names_in(databases.users, "automobiles", "manufacturer") == ["tesla"]
     assert await databases.names_in(databases.cluster2, "automobiles", "manufacturer") == []
 
-    with ContextQuery(Post, User, connection="archive") as models:
-        assert models == (Post, User)
-        await Post.objects.create(title="ctx")
+    with ContextQuery(Post, User, connection="archive") as (P, U):
+        assert issubclass(P, Post) and issubclass(U, User)
+        await P.objects.create(title="ctx")
     assert await databases.names_in(databases.archive, "posts", "title") == ["ctx"]
 
 
@@ -215,10 +215,10 @@ async def test_concurrent_tasks_never_see_each_others_switch(databases: Database
             return [str(p.title) for p in await Post.objects.find_all()]
 
     async def write_per_model(alias: str, title: str) -> list[str]:
-        with ContextQuery(Post, connection=alias):
+        with ContextQuery(Post, connection=alias) as P:
             await both_inside.wait()
-            await Post.objects.create(title=title)
-            return [str(p.title) for p in await Post.objects.find_all()]
+            await P.objects.create(title=title)
+            return [str(p.title) for p in await P.objects.find_all()]
 
     seen = await asyncio.gather(write("users", "u"), write("archive", "a"))
     assert list(seen) == [["u"], ["a"]]

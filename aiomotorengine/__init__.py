@@ -32,6 +32,7 @@ from aiomotorengine.document import (
 )
 from aiomotorengine.errors import (
     AioMotorEngineError,
+    ConcurrentModificationError,
     ConnectionError,
     DocumentDeletedError,
     FieldNotLoadedError,
@@ -85,6 +86,7 @@ __all__ = [
     "BatchQuery",
     "BinaryField",
     "BooleanField",
+    "ConcurrentModificationError",
     "ConnectionError",
     "ContextQuery",
     "DanglingReference",

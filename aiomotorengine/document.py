@@ -85,9 +85,13 @@ class Document(CollectionDocument):
         return self
 
     async def save(self, alias: str | None = None) -> Self:
-        """Insert the document, or send what changed since it was loaded ($set/$unset).
+        """Insert the document, or send what changed since it was loaded ($set/$unset; a
+        list changed only by appends or only by removals as $push/$pullAll, so concurrent
+        appends are not lost).
 
-        Validates first and writes nothing when validation fails. Returns the document.
+        Validates first and writes nothing when validation fails. Returns the document. For a
+        versioned model (``__versioned__ = True``), a copy that another writer saved since it
+        was loaded raises ``ConcurrentModificationError`` and writes nothing.
         """
         return await save_document(self, alias)
 

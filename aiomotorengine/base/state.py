@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["DocumentState", "Projection"]
+__all__ = ["Changes", "DocumentState", "Projection"]
 
 
 class Projection:
@@ -150,14 +150,26 @@ class DocumentState:
         identifier = self.raw.get("_id")
         return self.values.get("_id") if identifier is None else identifier
 
-    def apply_update(self, sets: Mapping[str, Any], unsets: Iterable[str]) -> None:
-        """Bring ``raw`` up to date with an acknowledged ``$set``/``$unset``."""
-        for path, value in sets.items():
-            container, key = _walk(self.raw, path)
-            container[key] = value
-        for path in unsets:
-            container, key = _walk(self.raw, path)
-            container.pop(key, None)
+    def apply_update(self, update: Mapping[str, Mapping[str, Any]]) -> None:
+        """Bring ``raw`` up to date with an acknowledged update of the operators a save sends:
+        ``$set``, ``$unset``, ``$push`` (with ``$each``), ``$pullAll`` and ``$inc``. Lists are
+        replaced, never changed in place: they may be shared with what the caller holds."""
+        raw = self.raw
+        for operator, paths in update.items():
+            for path, value in paths.items():
+                container, key = _walk(raw, path)
+                if operator == "$set":
+                    container[key] = value
+                elif operator == "$unset":
+                    container.pop(key, None)
+                elif operator == "$push":
+                    container[key] = [*container.get(key, ()), *value["$each"]]
+                elif operator == "$pullAll":
+                    container[key] = [item for item in container[key] if item not in value]
+                elif operator == "$inc":
+                    container[key] = container.get(key, 0) + value
+                else:
+                    raise AssertionError(operator)
 
     def reset(self, son: dict[str, Any], alias: str | None) -> None:
         """Forget every local change: the state of a document just loaded from ``son``."""
@@ -182,6 +194,28 @@ class DocumentState:
         done, self.saving = self.saving, None
         if done is not None:
             done.set_result(None)
+
+
+class Changes:
+    """What a save of a loaded document sends: ``filter`` selects the stored document (its
+    ``_id``, and the version it expects when the model is versioned), ``update`` is the update
+    document (``$set``, ``$unset``, ``$push``, ``$pullAll``, ``$inc``) by stored path, each
+    path once."""
+
+    __slots__ = ("filter", "update")
+
+    def __init__(self, filter: dict[str, Any], update: dict[str, dict[str, Any]]) -> None:
+        self.filter = filter
+        self.update = update
+
+    def __repr__(self) -> str:
+        return f"<Changes filter={self.filter!r} update={self.update!r}>"
+
+    def written(self) -> dict[str, Any]:
+        """The values the update writes (set or appended), by path: for size errors."""
+        update = self.update
+        pushed = {path: value["$each"] for path, value in update.get("$push", {}).items()}
+        return {**update.get("$set", {}), **pushed}
 
 
 def _walk(raw: dict[str, Any], path: str) -> tuple[dict[str, Any], str]:

@@ -18,21 +18,23 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 from pymongo.results import BulkWriteResult
 
-from aiomotorengine.base.document import CollectionDocument
+from aiomotorengine.base.document import VERSION_KEY, CollectionDocument
+from aiomotorengine.base.state import Changes
 from aiomotorengine.connection import declared_alias, get_connection, resolve_alias
-from aiomotorengine.errors import (
-    ConnectionError,
-    DocumentDeletedError,
-    describe_value,
-)
+from aiomotorengine.errors import ConnectionError, describe_value
 from aiomotorengine.query.update import compile_update
+from aiomotorengine.queryset.conflicts import (
+    DocumentSave,
+    batch_save_error,
+    stale_saves,
+    unapplied_saves,
+)
 from aiomotorengine.queryset.driver_errors import (
     checked_size,
     is_duplicate_key,
     unique_key_violation,
 )
 from aiomotorengine.queryset.indexes import prepared_collection
-from aiomotorengine.queryset.persistence import update_spec
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -50,8 +52,8 @@ class _Write:
     request: _Request
     # Runs after the write was acknowledged (marks documents saved).
     finish: Callable[[], None] | None = None
-    # ``update_one`` of a loaded document: it must still exist.
-    document_update: bool = False
+    # The save of a loaded document (``update_one``): it must still exist, at its version.
+    changes: Changes | None = None
 
 
 @dataclass
@@ -125,17 +127,16 @@ class BatchQuery:
             checked_size(model, son, bson.encode(son, codec_options=codec_options))
             write = _Write(model, InsertOne(son), lambda: document._inserted(son, alias))
         else:
-            change = document._changes()
-            if change is None:
+            changes = document._changes()
+            if changes is None:
                 return document
-            sets, unsets = change
-            spec = update_spec(sets, unsets)
-            checked_size(model, sets, bson.encode(spec, codec_options=codec_options))
+            spec = changes.update
+            checked_size(model, changes.written(), bson.encode(spec, codec_options=codec_options))
             write = _Write(
                 model,
-                UpdateOne({"_id": document._stored_id()}, spec),
-                lambda: document._updated(sets, unsets, alias),
-                document_update=True,
+                UpdateOne(changes.filter, spec),
+                lambda: document._updated(changes, alias),
+                changes=changes,
             )
         previous = self._pending_saves.get(id(document))
         if previous is not None:  # saved again before the batch ran: the latest state wins
@@ -202,6 +203,11 @@ class BatchQuery:
         models = dict.fromkeys(write.model for queued in collections for write in queued.writes)
         for model in models:
             await prepared_collection(model, self.alias)
+        for collection in collections:  # a stale copy of a versioned document stops it all
+            saves = [(w.model, w.changes) for w in collection.writes if w.changes is not None]
+            stale = await stale_saves(handle.collection(collection.name), saves)
+            if stale:
+                raise batch_save_error(collection.name, stale, len(saves), "nothing was written")
         if not self.transaction:
             for collection in collections:
                 await self._write(handle.collection(collection.name), collection, None)
@@ -234,19 +240,32 @@ class BatchQuery:
             raise
         except DuplicateKeyError as error:
             raise unique_key_violation(writes[0].model, error) from None
+        saves = [(write.model, write.changes) for write in writes if write.changes is not None]
+        # update_many requests count towards matched_count too: the count then proves nothing.
+        unmatched = (
+            None
+            if any(isinstance(write.request, UpdateMany) for write in writes)
+            else len(saves) - result.matched_count
+        )
+        failed: list[tuple[DocumentSave, Any]] = []
+        if unmatched or (
+            unmatched is None and any(VERSION_KEY in changes.filter for _, changes in saves)
+        ):
+            failed = await unapplied_saves(target, saves, unmatched, session)
         if session is None:
-            _finish(writes)
-        updates = sum(1 for write in writes if write.document_update)
-        has_update_many = any(isinstance(write.request, UpdateMany) for write in writes)
-        # update_many requests count towards matched_count too: check only without them.
-        if updates and not has_update_many and result.matched_count < updates:
-            models = sorted({write.model.__name__ for write in writes if write.document_update})
-            raise DocumentDeletedError(
-                f"{', '.join(models)}: {updates - result.matched_count} of {updates} saved "
-                f"documents no longer exist in collection {collection.name!r} (deleted "
-                f"meanwhile?); "
-                + ("the transaction was rolled back" if session else "nothing was written for them")
+            unapplied = {id(changes) for (_, changes), _ in failed}
+            _finish(
+                [
+                    write
+                    for write in writes
+                    if write.changes is None or id(write.changes) not in unapplied
+                ]
             )
+        if failed:
+            outcome = (
+                "the transaction was rolled back" if session else "nothing was written for them"
+            )
+            raise batch_save_error(collection.name, failed, len(saves), outcome)
         return result
 
 

@@ -16,6 +16,7 @@ from pymongo.errors import DocumentTooLarge, DuplicateKeyError
 
 from aiomotorengine.base.document import CollectionDocument
 from aiomotorengine.errors import DocumentDeletedError
+from aiomotorengine.queryset.conflicts import unmatched_save
 from aiomotorengine.queryset.driver_errors import (
     MAX_DOCUMENT_BYTES,
     document_too_large,
@@ -28,7 +29,6 @@ __all__ = [
     "encode_for_insert",
     "reload_document",
     "save_document",
-    "update_spec",
 ]
 
 D = TypeVar("D", bound=CollectionDocument)
@@ -55,18 +55,9 @@ def encode_for_insert(
     return encoded
 
 
-def update_spec(sets: dict[str, Any], unsets: dict[str, Any]) -> dict[str, Any]:
-    """The update document for a ``($set, $unset)`` pair."""
-    spec: dict[str, Any] = {}
-    if sets:
-        spec["$set"] = sets
-    if unsets:
-        spec["$unset"] = unsets
-    return spec
-
-
 async def save_document(document: D, alias: str | None = None) -> D:
-    """Insert a new document, or ``$set``/``$unset`` what changed in a loaded one.
+    """Insert a new document, or send what changed in a loaded one (``$set``/``$unset``,
+    ``$push``/``$pullAll`` for lists).
 
     Saves of one document run one after the other: a second ``save()`` started while the
     first is in flight waits for it, then sends what is still unsaved (never a second insert).
@@ -95,24 +86,19 @@ async def _save(document: D, alias: str | None) -> D:
             raise document_too_large(document_class, son) from None
         document._inserted(son, resolved)
         return document
-    change = document._changes()
-    if change is None:
+    changes = document._changes()
+    if changes is None:
         return document
-    sets, unsets = change
     resolved, collection = await prepared_collection(document_class, alias)
-    identifier = document._stored_id()
     try:
-        result = await collection.update_one({"_id": identifier}, update_spec(sets, unsets))
+        result = await collection.update_one(changes.filter, changes.update)
     except DuplicateKeyError as error:
         raise unique_key_violation(document_class, error) from None
     except DocumentTooLarge:
-        raise document_too_large(document_class, sets) from None
+        raise document_too_large(document_class, changes.written()) from None
     if result.matched_count == 0:
-        raise DocumentDeletedError(
-            f"{document_class.__name__} _id={identifier!r} no longer exists in collection "
-            f"{document_class.__collection__!r} (deleted meanwhile?); nothing was written"
-        )
-    document._updated(sets, unsets, resolved)
+        raise await unmatched_save(document_class, collection, changes)
+    document._updated(changes, resolved)
     return document
 
 

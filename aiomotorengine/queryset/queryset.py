@@ -11,7 +11,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from aiomotorengine.base.document import CollectionDocument
+from aiomotorengine.base.document import VERSION_KEY, CollectionDocument
 from aiomotorengine.base.fields import BaseField
 from aiomotorengine.base.state import Projection
 from aiomotorengine.errors import InvalidQueryError, MultipleObjectsReturned, describe_value
@@ -119,6 +119,8 @@ class QuerySet(Generic[D]):
         """Load only these fields (``_id`` always); the documents remember what was loaded,
         and saving them touches only what changed."""
         paths = [self._path(field_name(self._document, field)) for field in fields]
+        if self._document.__versioned__:  # a save checks the version it loaded
+            paths.append(VERSION_KEY)
         self._projection = Projection.only(self._document._fields_by_db_field, paths)
         return self
 

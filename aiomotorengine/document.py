@@ -67,7 +67,9 @@ class Document(CollectionDocument):
     """A model stored in its own collection.
 
     ``__collection__`` names it (default: the class name); ``__alias__`` (or
-    ``__connection__``) picks the connection; ``__lazy__ = False`` loads references eagerly::
+    ``__connection__``) picks the connection; ``__lazy__ = False`` loads references eagerly;
+    ``__versioned__ = True`` refuses saves of stale copies (optimistic concurrency);
+    ``__validator__ = True`` makes ``ensure_index()`` install a server-side schema::
 
         class User(Document):
             __collection__ = "users"
@@ -110,9 +112,11 @@ class Document(CollectionDocument):
 
     @classmethod
     async def ensure_index(cls, alias: str | None = None) -> int:
-        """Create the indexes the model declares (idempotent); returns how many::
+        """Create the indexes the model declares (idempotent); returns how many. With
+        ``__validator__ = True``, also install ``bson_schema()`` as the collection's
+        validator::
 
-        await User.ensure_index()
+            await User.ensure_index()
         """
         return await ensure_indexes(cls, alias=alias)
 

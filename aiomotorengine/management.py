@@ -5,7 +5,8 @@ A model declares indexes with ``unique=True``/``sparse=True`` on fields, GeoJSON
 The first operation on a model's collection creates them (unless ``__auto_index__ = False`` or
 ``connect(..., auto_index=False)``); deployment scripts create them explicitly with
 ``await Model.ensure_index()``, or :func:`sync_indexes` for several models on several
-connections (also ``python -m aiomotorengine sync-indexes``)::
+connections (also ``python -m aiomotorengine sync-indexes``). Both also install the validator
+(``Model.bson_schema()``) of a model that sets ``__validator__ = True``::
 
     class Event(Document):
         __indexes__ = [
@@ -36,7 +37,8 @@ async def sync_indexes(
 ) -> dict[str, dict[str, int]]:
     """Ensure the indexes of several models on several connections (each model on its own
     connection when ``connections`` is not given), whatever the automatic-creation opt-outs
-    say; returns ``{alias: {model: count}}``. Stored duplicates of a unique key raise
+    say, and the validators of models with ``__validator__ = True``; returns
+    ``{alias: {model: index count}}``. Stored duplicates of a unique key raise
     ``UniqueKeyViolationError``::
 
         await sync_indexes([Automobile, Owner], connections=["cluster1", "cluster2"])

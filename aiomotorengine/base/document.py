@@ -642,6 +642,48 @@ class BaseDocument(metaclass=DocumentMetaclass):
             definitions[name] = cls.object_schema(definitions)
         return {"$ref": f"#/$defs/{name}"}
 
+    # --- server-side validation: MongoDB's ``$jsonSchema`` ---------------------------------
+    @classmethod
+    def bson_schema(cls) -> dict[str, Any]:
+        """MongoDB's ``$jsonSchema`` of this model's stored documents (what a collection
+        validator takes; see ``__validator__``): the stored keys (``db_field``), BSON types
+        (``objectId``, ``date``, ``decimal``, ``binData``...), required fields, bounds,
+        lengths and choices. Keys the model does not declare are allowed::
+
+            schema = User.bson_schema()  # {"bsonType": "object", "required": [...], ...}
+            await db.command("collMod", "users", validator={"$jsonSchema": schema})
+        """
+        return {"title": cls.__name__, **cls.object_bson_schema(set())}
+
+    @classmethod
+    def object_bson_schema(cls, expanding: set[Any]) -> dict[str, Any]:
+        """The ``$jsonSchema`` of this model's object, stored alone or embedded; ``expanding``
+        holds the models being expanded (one inside itself is then any object)."""
+        if cls in expanding:
+            return {"bsonType": "object"}
+        expanding.add(cls)
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        try:
+            for field in cls._fields.values():
+                key = field.db_field
+                if key == "_id":  # never null: the driver or the server assigns one
+                    schema = field.value_bson_schema(expanding)
+                else:
+                    schema = field.bson_schema(expanding)
+                    if field.required:
+                        required.append(key)
+                if schema:
+                    properties[key] = schema
+        finally:
+            expanding.discard(cls)
+        result: dict[str, Any] = {"bsonType": "object"}
+        if required:
+            result["required"] = required
+        if properties:
+            result["properties"] = properties
+        return result
+
     # --- pydantic (optional): ``TypeAdapter(User)``, FastAPI bodies and responses ----------
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
@@ -855,6 +897,13 @@ class CollectionDocument(BaseDocument):
     def __hash__(self) -> int:
         identifier = self._id
         return hash(identifier) if identifier is not None else id(self)
+
+    @classmethod
+    def object_bson_schema(cls, expanding: set[Any]) -> dict[str, Any]:
+        schema = super().object_bson_schema(expanding)
+        if cls.__versioned__:
+            schema.setdefault("properties", {})[VERSION_KEY] = {"bsonType": ["int", "long"]}
+        return schema
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} _id={self._id!r}>"

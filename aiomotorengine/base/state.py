@@ -41,14 +41,14 @@ class Projection:
     def only(cls, by_db_field: Mapping[str, Any], paths: Iterable[str]) -> Projection:
         """The projection that loads the stored ``paths`` (and ``_id``) of a model whose
         fields by stored key are ``by_db_field``."""
-        paths = list(paths)
+        paths = _outermost(paths)
         names = {by_db_field[head].name for head in _heads(paths) if head in by_db_field}
         return cls(names | {"_id"}, (path for path in paths if "." in path), stored=paths)
 
     @classmethod
     def exclude(cls, by_db_field: Mapping[str, Any], paths: Iterable[str]) -> Projection:
         """The projection that loads everything but the stored ``paths``."""
-        paths = list(paths)
+        paths = _outermost(paths)
         gone = {by_db_field[path].name for path in paths if path in by_db_field}
         names = {field.name for field in by_db_field.values()} - gone
         return cls(names, (path for path in paths if "." in path), excluding=True, stored=paths)
@@ -90,6 +90,13 @@ class Projection:
         ``key`` was then loaded only in part."""
         prefix = key + "."
         return next((path for path in sorted(self.paths) if path.startswith(prefix)), None)
+
+
+def _outermost(paths: Iterable[str]) -> list[str]:
+    """``paths`` in order, each once, without those inside another (``"a.b"`` beside ``"a"``):
+    MongoDB refuses such a projection (a path collision)."""
+    unique = list(dict.fromkeys(paths))
+    return [path for path in unique if not any(path.startswith(other + ".") for other in unique)]
 
 
 def _heads(paths: Iterable[str]) -> set[str]:

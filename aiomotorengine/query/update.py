@@ -119,6 +119,11 @@ def compile_update(
     paths: list[str] = []
 
     def add(operator: str, path: str, value: Any) -> None:
+        if path == "_id" or path.startswith("_id."):
+            raise InvalidQueryError(
+                f"{document.__name__}: update() cannot change _id ({path!r}): MongoDB's _id "
+                f"is immutable"
+            )
         # MongoDB refuses two operations on one path (or on a path and its parent): say so
         # before sending, naming the model and the path.
         for other in paths:

@@ -32,6 +32,7 @@ from aiomotorengine.document import (
 from aiomotorengine.errors import (
     AioMotorEngineError,
     BatchInterruptedError,
+    ConcurrentModificationError,
     ConnectionError,
     DocumentDeletedError,
     FieldNotLoadedError,
@@ -86,6 +87,7 @@ __all__ = [
     "BatchQuery",
     "BinaryField",
     "BooleanField",
+    "ConcurrentModificationError",
     "ConnectionError",
     "ContextQuery",
     "DanglingReference",

@@ -71,7 +71,9 @@ class Document(CollectionDocument):
     ``__collection__`` names it (default: the class name); ``__alias__`` (or
     ``__connection__``) picks the connection and ``__db__`` the database there (default: the
     connection's own); ``__lazy__ = False`` loads references eagerly; ``__auto_index__ = False``
-    leaves index creation to ``ensure_index()``::
+    leaves index creation to ``ensure_index()``; ``__versioned__ = True`` refuses saves of stale
+    copies (optimistic concurrency); ``__validator__ = True`` makes ``ensure_index()`` install a
+    server-side schema::
 
         class User(Document):
             __collection__ = "users"
@@ -111,10 +113,14 @@ class Document(CollectionDocument):
         return BatchedDocument(batch, self)
 
     async def save(self, alias: str | None = None) -> Self:
-        """Insert the document, or send what changed since it was loaded ($set/$unset), where
-        it lives; sent by ``using()`` where it does not live yet, write it whole there.
+        """Insert the document, or send what changed since it was loaded ($set/$unset; a
+        list changed only by appends or only by removals as $push/$pullAll, so concurrent
+        appends are not lost), where it lives; sent by ``using()`` where it does not live yet,
+        write it whole there.
 
-        Validates first and writes nothing when validation fails. Returns the document.
+        Validates first and writes nothing when validation fails. Returns the document. For a
+        versioned model (``__versioned__ = True``), a copy that another writer saved since it
+        was loaded raises ``ConcurrentModificationError`` and writes nothing.
         """
         return await save_document(self, alias)
 
@@ -133,9 +139,11 @@ class Document(CollectionDocument):
 
     @classmethod
     async def ensure_index(cls, alias: str | None = None) -> int:
-        """Create the indexes the model declares (idempotent); returns how many::
+        """Create the indexes the model declares (idempotent); returns how many. With
+        ``__validator__ = True``, also install ``bson_schema()`` as the collection's
+        validator::
 
-        await User.ensure_index()
+            await User.ensure_index()
         """
         return await ensure_indexes(cls, alias=alias)
 

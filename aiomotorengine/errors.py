@@ -11,6 +11,7 @@ from typing import Any
 __all__ = [
     "AioMotorEngineError",
     "BatchInterruptedError",
+    "ConcurrentModificationError",
     "ConnectionError",
     "DocumentDeletedError",
     "FieldNotLoadedError",
@@ -134,6 +135,34 @@ class BatchInterruptedError(AioMotorEngineError):
         self.applied = applied
         self.unknown = unknown
         self.unsent = unsent
+
+
+class ConcurrentModificationError(AioMotorEngineError):
+    """``save()`` of a document of a versioned model (``__versioned__ = True``) that another
+    writer saved since this copy was loaded; nothing was written. Reload it and apply the
+    change again. ``model``, ``document_id``, ``expected_version`` (this copy's) and
+    ``stored_version`` (``None`` when not known) say which::
+
+        try:
+            await page.save()
+        except ConcurrentModificationError:
+            await page.reload()
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        model: str,
+        document_id: Any,
+        expected_version: int | None,
+        stored_version: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.model = model
+        self.document_id = document_id
+        self.expected_version = expected_version
+        self.stored_version = stored_version
 
 
 class UniqueKeyViolationError(AioMotorEngineError, ValueError):

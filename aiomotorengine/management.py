@@ -7,7 +7,8 @@ The first operation on a model's collection creates them (unless ``__auto_index_
 ``await Model.ensure_index()``, :func:`sync_indexes` for several models on several connections,
 or :func:`sync_collection` (cqlengine's ``sync_table``, also importable under that name) and
 :func:`sync_all`, which create the collections too, on every (connection, database) pair, and
-report what they created (also ``python -m aiomotorengine sync``)::
+report what they created (also ``python -m aiomotorengine sync``). They also install the
+validator (``Model.bson_schema()``) of a model that sets ``__validator__ = True``::
 
     class Event(Document):
         __indexes__ = [
@@ -56,7 +57,8 @@ async def sync_indexes(
 ) -> dict[str, dict[str, int]]:
     """Ensure the indexes of several models on several connections (each model on its own
     connection when ``connections`` is not given), whatever the automatic-creation opt-outs
-    say; returns ``{alias: {model: count}}``. Stored duplicates of a unique key raise
+    say, and the validators of models with ``__validator__ = True``; returns
+    ``{alias: {model: index count}}``. Stored duplicates of a unique key raise
     ``UniqueKeyViolationError``::
 
         await sync_indexes([Automobile, Owner], connections=["cluster1", "cluster2"])

@@ -18,7 +18,7 @@ from bson import ObjectId
 
 from aiomotorengine.base.fields import IMMUTABLE_DEFAULT_TYPES, MISSING, BaseField, ObjectIdField
 from aiomotorengine.base.registry import register_document
-from aiomotorengine.base.state import DocumentState, Place, Projection
+from aiomotorengine.base.state import Changes, DocumentState, Place, Projection
 from aiomotorengine.errors import FieldNotLoadedError, InvalidDocumentError, describe_value
 
 if TYPE_CHECKING:
@@ -29,12 +29,17 @@ __all__ = [
     "EMBEDDED_LIST",
     "REFERENCE",
     "REFERENCE_LIST",
+    "VERSION_KEY",
     "BaseDocument",
     "BaseEmbeddedDocument",
     "CollectionDocument",
     "DocumentMetaclass",
     "ReferencePlanEntry",
 ]
+
+#: The key under which documents of a versioned model (``__versioned__ = True``) store their
+#: version number.
+VERSION_KEY = "_v"
 
 # What a field holds, for reference loading (see ``BaseDocument.reference_plan``).
 REFERENCE, REFERENCE_LIST, EMBEDDED, EMBEDDED_LIST = range(4)
@@ -402,8 +407,17 @@ class BaseDocument(metaclass=DocumentMetaclass):
             son[name] = copy.deepcopy(value)
         return son
 
-    def _delta(self, prefix: str, sets: dict[str, Any], unsets: dict[str, Any]) -> None:
-        """Collect ``$set``/``$unset`` entries for what differs from the stored SON."""
+    def _delta(
+        self,
+        prefix: str,
+        sets: dict[str, Any],
+        unsets: dict[str, Any],
+        pushes: dict[str, Any] | None = None,
+        pulls: dict[str, Any] | None = None,
+    ) -> None:
+        """Collect ``$set``/``$unset`` entries for what differs from the stored SON. Given
+        ``pushes`` and ``pulls``, a list changed only by appends or only by removals goes
+        there (``{path: items}``), so concurrent changes of the same list are not lost."""
         state = self._state
         raw = state.raw
         fields = self._fields
@@ -421,7 +435,7 @@ class BaseDocument(metaclass=DocumentMetaclass):
                 continue
             if isinstance(value, BaseDocument) and value._state.raw is stored:
                 # The embedded document was loaded from there: send its changes as paths.
-                value._delta(f"{prefix}{key}.", sets, unsets)
+                value._delta(f"{prefix}{key}.", sets, unsets, pushes, pulls)
                 continue
             son = field.to_son(value)
             if stored is MISSING:
@@ -431,11 +445,17 @@ class BaseDocument(metaclass=DocumentMetaclass):
             elif (son != stored or type(son) is not type(stored)) and not (
                 state.normalised is not None and state.normalised.get(name) is value
             ):
-                sets[prefix + key] = son
+                if pushes is None or pulls is None or type(son) is not list:
+                    sets[prefix + key] = son
+                else:
+                    _list_delta(prefix + key, son, stored, sets, pushes, pulls)
         for name, value in self._dynamic_items():
             stored = raw.get(name, MISSING)
             if stored is MISSING or value != stored:
-                sets[prefix + name] = copy.deepcopy(value)
+                if pushes is None or pulls is None or type(value) is not list:
+                    sets[prefix + name] = copy.deepcopy(value)
+                else:
+                    _list_delta(prefix + name, copy.deepcopy(value), stored, sets, pushes, pulls)
         for name in state.deleted or ():
             if name in raw and name not in self.__dict__:  # not assigned again since
                 unsets[prefix + name] = ""
@@ -631,6 +651,48 @@ class BaseDocument(metaclass=DocumentMetaclass):
             definitions[name] = cls.object_schema(definitions)
         return {"$ref": f"#/$defs/{name}"}
 
+    # --- server-side validation: MongoDB's ``$jsonSchema`` ---------------------------------
+    @classmethod
+    def bson_schema(cls) -> dict[str, Any]:
+        """MongoDB's ``$jsonSchema`` of this model's stored documents (what a collection
+        validator takes; see ``__validator__``): the stored keys (``db_field``), BSON types
+        (``objectId``, ``date``, ``decimal``, ``binData``...), required fields, bounds,
+        lengths and choices. Keys the model does not declare are allowed::
+
+            schema = User.bson_schema()  # {"bsonType": "object", "required": [...], ...}
+            await db.command("collMod", "users", validator={"$jsonSchema": schema})
+        """
+        return {"title": cls.__name__, **cls.object_bson_schema(set())}
+
+    @classmethod
+    def object_bson_schema(cls, expanding: set[Any]) -> dict[str, Any]:
+        """The ``$jsonSchema`` of this model's object, stored alone or embedded; ``expanding``
+        holds the models being expanded (one inside itself is then any object)."""
+        if cls in expanding:
+            return {"bsonType": "object"}
+        expanding.add(cls)
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        try:
+            for field in cls._fields.values():
+                key = field.db_field
+                if key == "_id":  # never null: the driver or the server assigns one
+                    schema = field.value_bson_schema(expanding)
+                else:
+                    schema = field.bson_schema(expanding)
+                    if field.required:
+                        required.append(key)
+                if schema:
+                    properties[key] = schema
+        finally:
+            expanding.discard(cls)
+        result: dict[str, Any] = {"bsonType": "object"}
+        if required:
+            result["required"] = required
+        if properties:
+            result["properties"] = properties
+        return result
+
     # --- pydantic (optional): ``TypeAdapter(User)``, FastAPI bodies and responses ----------
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
@@ -710,6 +772,50 @@ def _value_at(data: Any, path: str) -> Any:
     return data
 
 
+def _list_delta(
+    path: str,
+    son: list[Any],
+    stored: Any,
+    sets: dict[str, Any],
+    pushes: dict[str, Any],
+    pulls: dict[str, Any],
+) -> None:
+    """Record how the stored value at ``path`` becomes the list ``son``: appended items into
+    ``pushes`` (``$push`` with ``$each``) when ``son`` is the stored list plus items at its
+    end; removed values into ``pulls`` (``$pullAll``) when ``son`` is the stored list without
+    every occurrence of those values; else the whole list into ``sets``. Only the first two
+    keep another writer's concurrent appends or removals."""
+    if type(stored) is list:
+        count = len(stored)
+        if len(son) > count:
+            if son[:count] == stored:
+                pushes[path] = son[count:]
+                return
+        elif count:
+            removed = _removed_values(son, stored)
+            if removed:
+                pulls[path] = removed
+                return
+    sets[path] = son
+
+
+def _removed_values(son: list[Any], stored: list[Any]) -> list[Any] | None:
+    """The values whose every occurrence ``stored`` lost to become ``son`` (each once), or
+    ``None`` when ``son`` is not that: items reordered, replaced or added, or a value removed
+    only in part (``$pullAll`` would remove the copies kept too)."""
+    removed: list[Any] = []
+    position = 0
+    size = len(son)
+    for item in stored:
+        if position < size and son[position] == item:
+            position += 1
+        elif item not in removed:
+            removed.append(item)
+    if position < size or any(item in son for item in removed):
+        return None
+    return removed
+
+
 class _NoDataclassFields(dict[str, Any]):
     """The ``__dataclass_fields__`` of documents: present, so that FastAPI reads a
     ``user: User`` parameter as the request body, but refusing to list fields."""
@@ -777,6 +883,14 @@ class CollectionDocument(BaseDocument):
     #: ``False``: the first operation does not create the declared indexes (deployments that
     #: manage indexes elsewhere; ``ensure_index()`` still does).
     __auto_index__: ClassVar[bool] = True
+    #: ``True``: optimistic concurrency. Documents store a version number under the key
+    #: ``_v`` (``VERSION_KEY``), 1 on insert and incremented by every save and ``update()``;
+    #: a save of a copy whose version is no longer the stored one raises
+    #: ``ConcurrentModificationError`` and writes nothing.
+    __versioned__: ClassVar[bool] = False
+    #: ``True``: ``ensure_indexes()``/``sync_indexes()`` also install :meth:`bson_schema` as
+    #: the collection's validator, so that other writers cannot store what the model forbids.
+    __validator__: ClassVar[bool] = False
     _has_collection: ClassVar[bool] = True
     #: The model a bound copy (:meth:`_bound`) was made from; the model itself otherwise.
     _unbound: ClassVar[type[CollectionDocument]]
@@ -805,6 +919,13 @@ class CollectionDocument(BaseDocument):
     def __hash__(self) -> int:
         identifier = self._id
         return hash(identifier) if identifier is not None else id(self)
+
+    @classmethod
+    def object_bson_schema(cls, expanding: set[Any]) -> dict[str, Any]:
+        schema = super().object_bson_schema(expanding)
+        if cls.__versioned__:
+            schema.setdefault("properties", {})[VERSION_KEY] = {"bsonType": ["int", "long"]}
+        return schema
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} _id={self._id!r}>"
@@ -852,6 +973,8 @@ class CollectionDocument(BaseDocument):
         son = self.to_son()
         if assign_id and son.get("_id") is None:
             son["_id"] = self._state.values["_id"] = ObjectId()
+        if self.__versioned__:
+            son[VERSION_KEY] = 1
         return son
 
     def _inserted(self, son: dict[str, Any], place: Place) -> None:
@@ -882,33 +1005,53 @@ class CollectionDocument(BaseDocument):
             self._apply_save_hooks(creating=False)
         return self.to_son()
 
-    def _changes(self) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        """Run update hooks, validate, and return ``($set, $unset)`` for what changed since
-        the document was loaded or saved; ``None`` when nothing did. Refuses a change of
-        ``_id`` and a whole ``$set`` of a value the projection loaded only in part."""
+    def _changes(self) -> Changes | None:
+        """Run update hooks, validate, and return the update for what changed since the
+        document was loaded or saved (``$set``/``$unset``; ``$push``/``$pullAll`` for lists
+        changed only by appends or only by removals; ``$inc`` of the version of a versioned
+        model, whose filter then names the stored version); ``None`` when nothing changed.
+        Refuses a change of ``_id`` and a whole ``$set`` (or ``$pullAll``) of a value the
+        projection loaded only in part."""
         # Validate first: values changed in place (a dict appended to a list of embedded
         # documents, a wrong item type) must fail as InvalidDocumentError, not in to_son.
         self._validate(all_fields=False)
         sets: dict[str, Any] = {}
         unsets: dict[str, Any] = {}
-        self._delta("", sets, unsets)
-        if not sets and not unsets:
+        pushes: dict[str, Any] = {}
+        pulls: dict[str, Any] = {}
+        self._delta("", sets, unsets, pushes, pulls)
+        if not (sets or unsets or pushes or pulls):
             return None
         if self._apply_save_hooks(creating=False):
             sets.clear()
             unsets.clear()
-            self._delta("", sets, unsets)
+            pushes.clear()
+            pulls.clear()
+            self._delta("", sets, unsets, pushes, pulls)
         if "_id" in sets or "_id" in unsets:
             raise self._id_changed()
-        projection = self._state.projection
-        if projection is not None:
-            self._refuse_partial_overwrites(sets, projection)
-        return sets, unsets
-
-    def _updated(self, sets: dict[str, Any], unsets: dict[str, Any], place: Place) -> None:
-        """The ``$set``/``$unset`` from :meth:`_changes` was applied at ``place``."""
         state = self._state
-        state.apply_update(sets, unsets)
+        if state.projection is not None:
+            self._refuse_partial_overwrites(sets, pulls, state.projection)
+        update: dict[str, dict[str, Any]] = {}
+        if sets:
+            update["$set"] = sets
+        if unsets:
+            update["$unset"] = unsets
+        if pushes:
+            update["$push"] = {path: {"$each": items} for path, items in pushes.items()}
+        if pulls:
+            update["$pullAll"] = pulls
+        selector = {"_id": state.stored_id()}
+        if self.__versioned__:
+            selector[VERSION_KEY] = state.raw.get(VERSION_KEY)
+            update["$inc"] = {VERSION_KEY: 1}
+        return Changes(selector, update)
+
+    def _updated(self, changes: Changes, place: Place) -> None:
+        """The update from :meth:`_changes` was applied at ``place``."""
+        state = self._state
+        state.apply_update(changes.update)
         state.moved_to(place)
         self._mark_saved(state.raw)
 
@@ -935,12 +1078,15 @@ class CollectionDocument(BaseDocument):
             value=self._id,
         )
 
-    def _refuse_partial_overwrites(self, sets: dict[str, Any], projection: Projection) -> None:
+    def _refuse_partial_overwrites(
+        self, sets: dict[str, Any], pulls: dict[str, Any], projection: Projection
+    ) -> None:
         """A projection of sub-fields (``only("comments__text")``, ``exclude("address__zip")``)
-        loads parts of a value; ``$set`` of the whole value would drop the parts not loaded."""
-        for key in sets:
+        loads parts of a value; ``$set`` of the whole value would drop the parts not loaded,
+        and ``$pullAll`` of partly loaded items would match no stored item."""
+        for key, value in [*sets.items(), *pulls.items()]:
             path = projection.partial_path_under(key)
-            if path is None or self._is_new_value(key):
+            if path is None or (key in sets and self._is_new_value(key)):
                 continue
             field = self._fields_by_db_field.get(key.split(".", 1)[0])
             name = field.name if field is not None else key
@@ -951,7 +1097,7 @@ class CollectionDocument(BaseDocument):
                 f"it. Nothing was written",
                 model=model,
                 field=name,
-                value=sets[key],
+                value=value,
             )
 
     def _is_new_value(self, key: str) -> bool:

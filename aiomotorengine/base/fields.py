@@ -359,6 +359,30 @@ class BaseField(Generic[T]):
         """The JSON Schema of one value, before ``choices`` (any JSON value by default)."""
         return {}
 
+    # --- server-side validation: MongoDB's ``$jsonSchema`` of stored values ------------------
+    def bson_schema(self, expanding: set[Any]) -> dict[str, Any]:
+        """MongoDB's ``$jsonSchema`` of this field's stored values: BSON types, bounds,
+        lengths, choices, and ``null`` unless the field is required (``{}``: any value).
+        ``expanding`` holds the embedded models being expanded: one inside itself is then
+        any object."""
+        schema = self.value_bson_schema(expanding)
+        if self.choices is not None:
+            schema["enum"] = [self.to_son(choice) for choice in self.choices]
+        if not self.required:
+            if "enum" in schema:
+                schema["enum"].append(None)
+            types = schema.get("bsonType")
+            if types is not None:
+                schema["bsonType"] = (
+                    [*types, "null"] if isinstance(types, list) else [types, "null"]
+                )
+        return schema
+
+    def value_bson_schema(self, expanding: set[Any]) -> dict[str, Any]:
+        """The ``$jsonSchema`` of one stored value other than ``null``, before ``choices``
+        (any value by default)."""
+        return {}
+
     # --- capabilities: what other layers may do with this field -------------------------
     #: True when values may be (or contain) references to other documents.
     holds_references: ClassVar[bool] = False
@@ -485,6 +509,9 @@ class ObjectIdField(BaseField[V]):
 
     def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
         return dict(OBJECT_ID_SCHEMA)
+
+    def value_bson_schema(self, expanding: set[Any]) -> dict[str, Any]:
+        return {"bsonType": "objectId"}
 
 
 def coerce_object_id(value: Any) -> Any:

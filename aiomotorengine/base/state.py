@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-__all__ = ["DocumentState", "Place", "Projection"]
+__all__ = ["Changes", "DocumentState", "Place", "Projection"]
 
 
 class Place(NamedTuple):
@@ -49,14 +49,14 @@ class Projection:
     def only(cls, by_db_field: Mapping[str, Any], paths: Iterable[str]) -> Projection:
         """The projection that loads the stored ``paths`` (and ``_id``) of a model whose
         fields by stored key are ``by_db_field``."""
-        paths = list(paths)
+        paths = _outermost(paths)
         names = {by_db_field[head].name for head in _heads(paths) if head in by_db_field}
         return cls(names | {"_id"}, (path for path in paths if "." in path), stored=paths)
 
     @classmethod
     def exclude(cls, by_db_field: Mapping[str, Any], paths: Iterable[str]) -> Projection:
         """The projection that loads everything but the stored ``paths``."""
-        paths = list(paths)
+        paths = _outermost(paths)
         gone = {by_db_field[path].name for path in paths if path in by_db_field}
         names = {field.name for field in by_db_field.values()} - gone
         return cls(names, (path for path in paths if "." in path), excluding=True, stored=paths)
@@ -98,6 +98,13 @@ class Projection:
         ``key`` was then loaded only in part."""
         prefix = key + "."
         return next((path for path in sorted(self.paths) if path.startswith(prefix)), None)
+
+
+def _outermost(paths: Iterable[str]) -> list[str]:
+    """``paths`` in order, each once, without those inside another (``"a.b"`` beside ``"a"``):
+    MongoDB refuses such a projection (a path collision)."""
+    unique = list(dict.fromkeys(paths))
+    return [path for path in unique if not any(path.startswith(other + ".") for other in unique)]
 
 
 def _heads(paths: Iterable[str]) -> set[str]:
@@ -169,14 +176,26 @@ class DocumentState:
         identifier = self.raw.get("_id")
         return self.values.get("_id") if identifier is None else identifier
 
-    def apply_update(self, sets: Mapping[str, Any], unsets: Iterable[str]) -> None:
-        """Bring ``raw`` up to date with an acknowledged ``$set``/``$unset``."""
-        for path, value in sets.items():
-            container, key = _walk(self.raw, path)
-            container[key] = value
-        for path in unsets:
-            container, key = _walk(self.raw, path)
-            container.pop(key, None)
+    def apply_update(self, update: Mapping[str, Mapping[str, Any]]) -> None:
+        """Bring ``raw`` up to date with an acknowledged update of the operators a save sends:
+        ``$set``, ``$unset``, ``$push`` (with ``$each``), ``$pullAll`` and ``$inc``. Lists are
+        replaced, never changed in place: they may be shared with what the caller holds."""
+        raw = self.raw
+        for operator, paths in update.items():
+            for path, value in paths.items():
+                container, key = _walk(raw, path)
+                if operator == "$set":
+                    container[key] = value
+                elif operator == "$unset":
+                    container.pop(key, None)
+                elif operator == "$push":
+                    container[key] = [*container.get(key, ()), *value["$each"]]
+                elif operator == "$pullAll":
+                    container[key] = [item for item in container[key] if item not in value]
+                elif operator == "$inc":
+                    container[key] = container.get(key, 0) + value
+                else:
+                    raise AssertionError(operator)
 
     def reset(self, son: dict[str, Any], place: Place) -> None:
         """Forget every local change: the state of a document just loaded from ``son`` at
@@ -203,6 +222,28 @@ class DocumentState:
         done, self.saving = self.saving, None
         if done is not None:
             done.set_result(None)
+
+
+class Changes:
+    """What a save of a loaded document sends: ``filter`` selects the stored document (its
+    ``_id``, and the version it expects when the model is versioned), ``update`` is the update
+    document (``$set``, ``$unset``, ``$push``, ``$pullAll``, ``$inc``) by stored path, each
+    path once."""
+
+    __slots__ = ("filter", "update")
+
+    def __init__(self, filter: dict[str, Any], update: dict[str, dict[str, Any]]) -> None:
+        self.filter = filter
+        self.update = update
+
+    def __repr__(self) -> str:
+        return f"<Changes filter={self.filter!r} update={self.update!r}>"
+
+    def written(self) -> dict[str, Any]:
+        """The values the update writes (set or appended), by path: for size errors."""
+        update = self.update
+        pushed = {path: value["$each"] for path, value in update.get("$push", {}).items()}
+        return {**update.get("$set", {}), **pushed}
 
 
 def _walk(raw: dict[str, Any], path: str) -> tuple[dict[str, Any], str]:

@@ -78,6 +78,9 @@ class BinaryField(BaseField[V]):
     def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
         return {"type": "string", "contentEncoding": "base64"}
 
+    def value_bson_schema(self, expanding: set[Any]) -> dict[str, Any]:
+        return {"bsonType": "binData"}
+
     def from_son(self, value: Any) -> Any:
         # bson.Binary (a bytes subclass) keeps its subtype, so a save writes back what was read.
         return value if isinstance(value, bytes) else bytes(value)

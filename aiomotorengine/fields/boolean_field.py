@@ -69,6 +69,9 @@ class BooleanField(BaseField[V]):
     def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
         return {"type": "boolean"}
 
+    def value_bson_schema(self, expanding: set[Any]) -> dict[str, Any]:
+        return {"bsonType": "bool"}
+
     def convert(self, value: Any) -> Any:
         if isinstance(value, str):
             return _SPELLINGS.get(value.strip().lower(), value)

@@ -115,6 +115,9 @@ class DateTimeField(BaseField[V]):
     def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
         return {"type": "string", "format": "date-time"}
 
+    def value_bson_schema(self, expanding: set[Any]) -> dict[str, Any]:
+        return {"bsonType": "date"}
+
     @property
     def has_save_hook(self) -> bool:
         return self.auto_now_on_insert or self.auto_now_on_update or self.on_save is not None

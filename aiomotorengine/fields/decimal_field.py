@@ -129,6 +129,14 @@ class DecimalField(BaseField[V]):
         # In JSON a decimal is its exact text: a float could not hold it.
         return {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
 
+    def value_bson_schema(self, expanding: set[Any]) -> dict[str, Any]:
+        schema: dict[str, Any] = {"bsonType": "decimal"}
+        if self.min_value is not None:
+            schema["minimum"] = Decimal128(self.min_value)
+        if self.max_value is not None:
+            schema["maximum"] = Decimal128(self.max_value)
+        return schema
+
     def from_son(self, value: Any) -> Any:
         if isinstance(value, Decimal128):
             value = value.to_decimal()

@@ -130,6 +130,9 @@ class EmbeddedDocumentField(BaseField[V]):
     def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
         return self.embedded_type.embedded_schema(definitions)
 
+    def value_bson_schema(self, expanding: set[Any]) -> dict[str, Any]:
+        return self.embedded_type.object_bson_schema(expanding)
+
     def from_son(self, value: Any) -> Any:
         return self.embedded_type.from_son(value)
 

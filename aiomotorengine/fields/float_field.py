@@ -132,3 +132,8 @@ class FloatField(BaseField[V]):
 
     def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
         return _with_bounds({"type": "number"}, self.min_value, self.max_value)
+
+    def value_bson_schema(self, expanding: set[Any]) -> dict[str, Any]:
+        # Integers load as floats: other writers (JavaScript's driver) store 2.0 as an int.
+        schema: dict[str, Any] = {"bsonType": ["double", "int", "long"]}
+        return _with_bounds(schema, self.min_value, self.max_value)

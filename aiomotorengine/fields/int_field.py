@@ -111,6 +111,10 @@ class IntField(BaseField[V]):
     def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
         return _with_bounds({"type": "integer"}, self.min_value, self.max_value)
 
+    def value_bson_schema(self, expanding: set[Any]) -> dict[str, Any]:
+        # A Python int is stored as a 32-bit int, or 64-bit when it does not fit.
+        return _with_bounds({"bsonType": ["int", "long"]}, self.min_value, self.max_value)
+
 
 def _with_bounds(schema: dict[str, Any], low: Any, high: Any) -> dict[str, Any]:
     """``schema`` with ``minimum``/``maximum`` for the bounds that are set."""

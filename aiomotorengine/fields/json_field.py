@@ -56,6 +56,9 @@ class JsonField(BaseField[Any]):
     def to_son(self, value: Any) -> Any:
         return _to_bson(value)
 
+    def value_bson_schema(self, expanding: set[Any]) -> dict[str, Any]:
+        return {"bsonType": ["object", "array", "string", "int", "long", "double", "bool"]}
+
     def from_son(self, value: Any) -> Any:
         if isinstance(value, str) and value[:1] in ("{", "["):
             try:

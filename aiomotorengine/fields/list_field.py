@@ -135,6 +135,15 @@ class ListField(BaseField[list[T]], Generic[T]):
         items = self.base_field.json_schema(definitions)
         return {"type": "array", "items": {"anyOf": [items, {"type": "null"}]} if items else {}}
 
+    def value_bson_schema(self, expanding: set[Any]) -> dict[str, Any]:
+        schema: dict[str, Any] = {"bsonType": "array"}
+        items = self.base_field.bson_schema(expanding)
+        if items:
+            schema["items"] = items
+        if self.required:  # an empty list is no value
+            schema["minItems"] = 1
+        return schema
+
     def to_son(self, value: Any) -> Any:
         if self._identity_items:
             return list(value)

@@ -181,6 +181,9 @@ class PasswordField(BaseField[V]):
     def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
         return {"type": "string", "minLength": 1, "writeOnly": True}
 
+    def value_bson_schema(self, expanding: set[Any]) -> dict[str, Any]:
+        return {"bsonType": "string", "minLength": 1}
+
     def invalid(self, instance: Any, value: Any, reason: str | None = None) -> InvalidDocumentError:
         error = super().invalid(instance, value, reason)
         error.value = None  # a rejected value may be a plaintext: never kept on the error

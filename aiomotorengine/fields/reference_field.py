@@ -190,6 +190,9 @@ class ReferenceField(BaseField[V]):
     def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
         return {**OBJECT_ID_SCHEMA, "description": f"the id of a {self.reference_type.__name__}"}
 
+    def value_bson_schema(self, expanding: set[Any]) -> dict[str, Any]:
+        return {"bsonType": "objectId"}
+
     def from_son(self, value: Any) -> Any:
         if isinstance(value, DBRef):
             return value.id

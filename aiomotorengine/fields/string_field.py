@@ -94,3 +94,11 @@ class StringField(BaseField[V]):
         if self.max_length is not None:
             schema["maxLength"] = self.max_length
         return schema
+
+    def value_bson_schema(self, expanding: set[Any]) -> dict[str, Any]:
+        schema: dict[str, Any] = {"bsonType": "string"}
+        if self.max_length is not None:
+            schema["maxLength"] = self.max_length
+        if self.required:  # an empty string is no value
+            schema["minLength"] = 1
+        return schema

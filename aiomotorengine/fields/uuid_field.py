@@ -69,6 +69,9 @@ class UUIDField(BaseField[V]):
     def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
         return {"type": "string", "format": "uuid"}
 
+    def value_bson_schema(self, expanding: set[Any]) -> dict[str, Any]:
+        return {"bsonType": "binData"}
+
     def from_son(self, value: Any) -> Any:
         if isinstance(value, str):
             return uuid.UUID(value)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from aiomotorengine.base.document import BaseDocument
+from aiomotorengine.base.document import VERSION_KEY, BaseDocument
 from aiomotorengine.base.fields import BaseField
 from aiomotorengine.errors import InvalidQueryError, describe_value
 from aiomotorengine.query.base import has_operator
@@ -116,11 +116,17 @@ def compile_update(
     operations: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The update document for ``definition`` (``{name_or_field: value}``, sent as
-    ``$set``, ``None`` as ``$unset``) and MongoEngine-style ``operations`` (``inc__views=1``)."""
+    ``$set``, ``None`` as ``$unset``) and MongoEngine-style ``operations`` (``inc__views=1``);
+    for a versioned model (``__versioned__``), an ``$inc`` of the version too."""
     update: dict[str, dict[str, Any]] = {}
     paths: list[str] = []
 
     def add(operator: str, path: str, value: Any) -> None:
+        if path == "_id" or path.startswith("_id."):
+            raise InvalidQueryError(
+                f"{document.__name__}: update() cannot change _id ({path!r}): MongoDB's _id "
+                f"is immutable"
+            )
         # MongoDB refuses two operations on one path (or on a path and its parent): say so
         # before sending, naming the model and the path.
         for other in paths:
@@ -160,4 +166,6 @@ def compile_update(
             add(operator, path, _convert(document, field, kind, value, key))
     if not update:
         raise InvalidQueryError(f"{document.__name__}: update() needs at least one change")
+    if getattr(document, "__versioned__", False):  # copies loaded before are stale now
+        add("$inc", VERSION_KEY, 1)
     return update

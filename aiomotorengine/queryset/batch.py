@@ -23,23 +23,28 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 from pymongo.results import BulkWriteResult
 
-from aiomotorengine.base.document import CollectionDocument
-from aiomotorengine.base.state import Place
+from aiomotorengine.base.document import VERSION_KEY, CollectionDocument
+from aiomotorengine.base.state import Changes, Place
 from aiomotorengine.connection import declared_alias, get_connection, resolve_alias
 from aiomotorengine.errors import (
     BatchInterruptedError,
     ConnectionError,
-    DocumentDeletedError,
     describe_value,
 )
 from aiomotorengine.query.update import compile_update
+from aiomotorengine.queryset.conflicts import (
+    DocumentSave,
+    batch_save_error,
+    stale_saves,
+    unapplied_saves,
+)
 from aiomotorengine.queryset.driver_errors import (
     checked_size,
     is_duplicate_key,
     unique_key_violation,
 )
 from aiomotorengine.queryset.indexes import database_name, prepared_collection
-from aiomotorengine.queryset.persistence import lives_at, update_spec, write_place
+from aiomotorengine.queryset.persistence import lives_at, write_place
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -67,7 +72,7 @@ class _Write:
     # Runs after the write was acknowledged (marks documents saved).
     finish: Callable[[], None] | None = None
     # ``update_one`` of a loaded document: it must still exist.
-    document_update: bool = False
+    changes: Changes | None = None
 
 
 @dataclass
@@ -199,17 +204,16 @@ class BatchQuery:
             )
             write = _Write(model, request, lambda: document._inserted(son, place))
         else:
-            change = document._changes()
-            if change is None:
+            changes = document._changes()
+            if changes is None:
                 return document
-            sets, unsets = change
-            spec = update_spec(sets, unsets)
-            checked_size(model, sets, bson.encode(spec, codec_options=codec_options))
+            spec = changes.update
+            checked_size(model, changes.written(), bson.encode(spec, codec_options=codec_options))
             write = _Write(
                 model,
-                UpdateOne({"_id": document._stored_id()}, spec),
-                lambda: document._updated(sets, unsets, place),
-                document_update=True,
+                UpdateOne(changes.filter, spec),
+                lambda: document._updated(changes, place),
+                changes=changes,
             )
         previous = self._pending_saves.get(id(document))
         if previous is not None:  # saved again before the batch ran: the latest state wins
@@ -279,6 +283,11 @@ class BatchQuery:
                 targets[(write.model, queued.place)] = None
         for model, place in targets:
             await prepared_collection(model, *place)
+        for queued in collections:  # a stale copy of a versioned document stops it all
+            saves = [(w.model, w.changes) for w in queued.writes if w.changes is not None]
+            stale = await stale_saves(self._collection(queued), saves)
+            if stale:
+                raise batch_save_error(queued.name, stale, len(saves), "nothing was written")
         if self.transaction:
             await self._execute_in_transaction(collections)
         else:
@@ -354,18 +363,32 @@ class BatchQuery:
             raise
         except DuplicateKeyError as error:
             raise unique_key_violation(writes[0].model, error) from None
+        saves = [(write.model, write.changes) for write in writes if write.changes is not None]
+        # update_many requests count towards matched_count too: the count then proves nothing.
+        unmatched = (
+            None
+            if any(isinstance(write.request, UpdateMany) for write in writes)
+            else len(saves) - result.matched_count
+        )
+        failed: list[tuple[DocumentSave, Any]] = []
+        if unmatched or (
+            unmatched is None and any(VERSION_KEY in changes.filter for _, changes in saves)
+        ):
+            failed = await unapplied_saves(target, saves, unmatched, session)
         if session is None:
-            _finish(writes)
-        updates = sum(1 for write in writes if write.document_update)
-        has_update_many = any(isinstance(write.request, UpdateMany) for write in writes)
-        # update_many requests count towards matched_count too: check only without them.
-        if updates and not has_update_many and result.matched_count < updates:
-            models = sorted({write.model.__name__ for write in writes if write.document_update})
-            raise DocumentDeletedError(
-                f"{', '.join(models)}: {updates - result.matched_count} of {updates} saved "
-                f"documents no longer exist in collection {name!r} (deleted meanwhile?); "
-                + ("the transaction was rolled back" if session else "nothing was written for them")
+            unapplied = {id(changes) for (_, changes), _ in failed}
+            _finish(
+                [
+                    write
+                    for write in writes
+                    if write.changes is None or id(write.changes) not in unapplied
+                ]
             )
+        if failed:
+            outcome = (
+                "the transaction was rolled back" if session else "nothing was written for them"
+            )
+            raise batch_save_error(name, failed, len(saves), outcome)
         return result
 
 

@@ -6,7 +6,8 @@ operation, else the model's ``__db__``, else the connection's default). The firs
 a model's collection through a client and database creates the indexes the model declares (one
 ``createIndexes``); the connection's per-client memo
 (:attr:`~aiomotorengine.connection.Database.client_memo`) remembers it, so later operations
-cost a dict lookup. :func:`ensure_indexes` is the explicit form, for deployment scripts.
+cost a dict lookup. :func:`ensure_indexes` is the explicit form, for deployment scripts; it also
+installs the validator of a model that asks for one (``__validator__ = True``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Awaitable, Hashable
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
 
 from aiomotorengine.base.document import CollectionDocument
@@ -25,7 +27,13 @@ from aiomotorengine.connection import Database, get_connection, resolve_alias
 from aiomotorengine.query.indexes import index_models
 from aiomotorengine.queryset.driver_errors import index_build_violation, is_duplicate_key
 
-__all__ = ["database_name", "ensure_indexes", "prepared_collection", "resolve_place"]
+__all__ = [
+    "database_name",
+    "ensure_indexes",
+    "install_validator",
+    "prepared_collection",
+    "resolve_place",
+]
 
 # The memo's value once a model's indexes exist on a collection (or there is nothing to create);
 # until then, the task creating them.
@@ -100,6 +108,42 @@ async def _create_declared_indexes(
     await _created(document, asyncio.shield(creation))
 
 
+# Server error codes: the collection does not exist / exists already.
+_NAMESPACE_NOT_FOUND = 26
+_NAMESPACE_EXISTS = 48
+
+
+async def install_validator(
+    document: type[CollectionDocument], database: AsyncDatabase[dict[str, Any]]
+) -> None:
+    """Make ``document.bson_schema()`` the validator of its collection in ``database``
+    (``collMod``; ``create`` when the collection does not exist yet), replacing any other: the
+    server then refuses inserts and updates that break it, whoever sends them (error 121,
+    ``DocumentValidationFailure``). ``validationLevel`` is ``moderate``: documents stored
+    before, and already invalid, can still be updated, so older data never blocks a save::
+
+        await install_validator(User, get_connection().database)
+    """
+    name = document.__collection__
+    options = {
+        "validator": {"$jsonSchema": document.bson_schema()},
+        "validationLevel": "moderate",
+        "validationAction": "error",
+    }
+    try:
+        await database.command({"collMod": name, **options})
+        return
+    except OperationFailure as error:
+        if error.code != _NAMESPACE_NOT_FOUND:
+            raise
+    try:
+        await database.command({"create": name, **options})
+    except OperationFailure as error:  # created meanwhile, by another process
+        if error.code != _NAMESPACE_EXISTS:
+            raise
+        await database.command({"collMod": name, **options})
+
+
 def _settle(memo: dict[Hashable, Any], key: Hashable, creation: asyncio.Task[Any]) -> None:
     """Remember a successful creation; forget a failed one, so the next operation retries."""
     if memo.get(key) is not creation:
@@ -126,8 +170,9 @@ async def ensure_indexes(
 ) -> int:
     """Create the indexes ``document`` declares on its collection (on connection ``alias`` and
     database ``db``, else where its queries go), whatever ``__auto_index__`` and ``auto_index``
-    say. Idempotent; returns how many indexes the model declares, all of which exist
-    afterwards::
+    say, and install its validator when it sets ``__validator__ = True`` (see
+    :func:`install_validator`). Idempotent; returns how many indexes the model declares, all of
+    which exist afterwards::
 
         count = await ensure_indexes(User)          # or: await User.ensure_index()
         await ensure_indexes(User, alias="cluster2", db="archive")
@@ -136,6 +181,8 @@ async def ensure_indexes(
     the same keys but other options raises the driver's ``OperationFailure`` (drop it first to
     change it).
     """
+    if document.__validator__:
+        await install_validator(document, _target(document, alias, db)[2].database)
     models = index_models(document)
     if not models:
         return 0

@@ -21,6 +21,7 @@ from pymongo.errors import DocumentTooLarge, DuplicateKeyError
 from aiomotorengine.base.document import CollectionDocument
 from aiomotorengine.base.state import Place
 from aiomotorengine.errors import DocumentDeletedError
+from aiomotorengine.queryset.conflicts import unmatched_save
 from aiomotorengine.queryset.driver_errors import (
     MAX_DOCUMENT_BYTES,
     document_too_large,
@@ -34,7 +35,6 @@ __all__ = [
     "lives_at",
     "reload_document",
     "save_document",
-    "update_spec",
     "write_place",
 ]
 
@@ -62,16 +62,6 @@ def encode_for_insert(
     return encoded
 
 
-def update_spec(sets: dict[str, Any], unsets: dict[str, Any]) -> dict[str, Any]:
-    """The update document for a ``($set, $unset)`` pair."""
-    spec: dict[str, Any] = {}
-    if sets:
-        spec["$set"] = sets
-    if unsets:
-        spec["$unset"] = unsets
-    return spec
-
-
 def write_place(
     document: CollectionDocument, alias: str | None = None, db: str | None = None
 ) -> Place:
@@ -97,8 +87,9 @@ def lives_at(document: CollectionDocument, place: Place) -> bool:
 
 
 async def save_document(document: D, alias: str | None = None, db: str | None = None) -> D:
-    """Insert a new document, send what changed in a loaded one, or write it whole to a
-    connection or database it does not live in yet (see :func:`write_place`).
+    """Insert a new document, send what changed in a loaded one (``$set``/``$unset``,
+    ``$push``/``$pullAll`` for lists), or write it whole to a connection or database it does
+    not live in yet (see :func:`write_place`).
 
     Saves of one document run one after the other: a second ``save()`` started while the
     first is in flight waits for it, then sends what is still unsaved (never a second insert).
@@ -130,24 +121,19 @@ async def _save(document: D, alias: str | None, db: str | None) -> D:
             raise document_too_large(document_class, son) from None
         document._inserted(son, place)
         return document
-    change = document._changes()
-    if change is None:
+    changes = document._changes()
+    if changes is None:
         return document
-    sets, unsets = change
     place, collection = await prepared_collection(document_class, *place)
-    identifier = document._stored_id()
     try:
-        result = await collection.update_one({"_id": identifier}, update_spec(sets, unsets))
+        result = await collection.update_one(changes.filter, changes.update)
     except DuplicateKeyError as error:
         raise unique_key_violation(document_class, error) from None
     except DocumentTooLarge:
-        raise document_too_large(document_class, sets) from None
+        raise document_too_large(document_class, changes.written()) from None
     if result.matched_count == 0:
-        raise DocumentDeletedError(
-            f"{document_class.__name__} _id={identifier!r} no longer exists in collection "
-            f"{document_class.__collection__!r} (deleted meanwhile?); nothing was written"
-        )
-    document._updated(sets, unsets, place)
+        raise await unmatched_save(document_class, collection, changes)
+    document._updated(changes, place)
     return document
 
 

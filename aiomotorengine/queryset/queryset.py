@@ -15,7 +15,7 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from aiomotorengine.base.document import CollectionDocument
+from aiomotorengine.base.document import VERSION_KEY, CollectionDocument
 from aiomotorengine.base.fields import BaseField
 from aiomotorengine.base.state import Place, Projection
 from aiomotorengine.errors import (
@@ -140,6 +140,8 @@ class QuerySet(Generic[D]):
         """Load only these fields (``_id`` always); the documents remember what was loaded,
         and saving them touches only what changed."""
         paths = [self._path(field_name(self._document, field)) for field in fields]
+        if self._document.__versioned__:  # a save checks the version it loaded
+            paths.append(VERSION_KEY)
         self._projection = Projection.only(self._document._fields_by_db_field, paths)
         return self
 

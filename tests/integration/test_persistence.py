@@ -132,12 +132,12 @@ async def test_field_set_to_none_is_unset(wire: CommandRecorder) -> None:
     assert "age" not in raw and "address" not in raw
 
 
-async def test_in_place_list_append_is_sent(wire: CommandRecorder) -> None:
+async def test_in_place_list_append_is_sent_as_a_push(wire: CommandRecorder) -> None:
     person = await saved_person()
     wire.clear()
     person.tags.append("poetry")
     await person.save()
-    assert only_update(wire)["u"] == {"$set": {"tags": ["math", "poetry"]}}
+    assert only_update(wire)["u"] == {"$push": {"tags": {"$each": ["poetry"]}}}
     assert (await raw_person(person))["tags"] == ["math", "poetry"]
 
 
@@ -433,7 +433,7 @@ async def test_dict_appended_to_a_list_of_embedded_documents(wire: CommandRecord
     wire.clear()
     await person.save()
     assert isinstance(person.comments[2], Comment)
-    assert only_update(wire)["u"]["$set"]["comments"][2] == {"text": "third", "votes": 0}
+    assert only_update(wire)["u"]["$push"]["comments"] == {"$each": [{"text": "third", "votes": 0}]}
     person.comments.append(5)
     wire.clear()
     with pytest.raises(InvalidDocumentError) as raised:

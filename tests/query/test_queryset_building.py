@@ -138,3 +138,14 @@ def test_order_by_accepts_field_objects_and_minus_prefix() -> None:
     # checked end to end in tests/integration/test_queryset.py; here: no error, same object
     queryset = BuildUser.objects.order_by(BuildUser.name, DESCENDING).order_by("-age")
     assert queryset.order_by(BuildUser.address) is queryset
+
+
+def test_projection_of_a_path_and_its_parent_keeps_the_parent() -> None:
+    # Found by the property tests: {"address": 1, "address.st": 1} is a path collision that
+    # the server refuses.
+    only = BuildUser.objects.only("address", "address__street", "age", "age")
+    assert only._projection is not None
+    assert only._projection.to_find() == {"address": 1, "age": 1}
+    excluded = BuildUser.objects.exclude("address__street", "address")
+    assert excluded._projection is not None
+    assert excluded._projection.to_find() == {"address": 0}

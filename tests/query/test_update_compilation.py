@@ -172,3 +172,27 @@ def test_values_rejected_with_model_field_and_value() -> None:
         compile_update(UpPost, {"title": {"$ne": None}})
     with pytest.raises(InvalidDocumentError, match=r"UpPost\.tags: invalid value 5"):
         compile_update(UpPost, None, {"push__tags": 5})
+
+
+@pytest.mark.parametrize(
+    ("definition", "operations"),
+    [({"id": None}, {}), ({"_id": ObjectId()}, {}), (None, {"set__id": ObjectId()})],
+)
+def test_changing_the_id_is_refused_before_sending(
+    definition: dict[str, Any] | None, operations: dict[str, Any]
+) -> None:
+    # Found by the property tests: the server refused it with a bare WriteError (code 66).
+    with pytest.raises(InvalidQueryError, match="UpPost: update\\(\\) cannot change _id"):
+        compile_update(UpPost, definition, operations)
+
+
+def test_versioned_models_increment_their_version() -> None:
+    class UpVersioned(Document):
+        __versioned__ = True
+        views = IntField()
+
+    assert compile_update(UpVersioned, {"views": 1}) == {
+        "$set": {"views": 1},
+        "$inc": {"_v": 1},
+    }
+    assert "$inc" not in compile_update(UpPost, {"title": "x"})

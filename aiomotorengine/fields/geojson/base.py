@@ -90,6 +90,13 @@ class GeoJSONField(BaseField[V]):
             "required": ["type", "coordinates"],
         }
 
+    def value_bson_schema(self, expanding: set[Any]) -> dict[str, Any]:
+        return {
+            "bsonType": "object",
+            "required": ["type", "coordinates"],
+            "properties": {"type": {"enum": [self.geo_type]}, "coordinates": {"bsonType": "array"}},
+        }
+
     def declared_indexes(self, path: str) -> list[IndexModel]:
         indexes = super().declared_indexes(path)
         if self.index:

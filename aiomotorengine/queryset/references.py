@@ -21,7 +21,7 @@ from aiomotorengine.errors import InvalidQueryError
 from aiomotorengine.fields.reference_field import DanglingReference
 from aiomotorengine.queryset.indexes import prepared_collection
 
-__all__ = ["LoadedReferences", "load_references"]
+__all__ = ["LoadedReferences", "load_references", "place_references"]
 
 # A place holding a reference: (container, key, referenced class), where container[key] is an
 # ObjectId (or a loaded document) and is replaced in place once loaded.
@@ -139,6 +139,22 @@ async def load_references(
         level = next_level
         names = None
     return LoadedReferences(count, values)
+
+
+def place_references(
+    documents: Sequence[BaseDocument],
+    names: Sequence[str],
+    loaded: Mapping[type[CollectionDocument], Mapping[Any, CollectionDocument]],
+) -> None:
+    """Put the documents of ``loaded`` (by class, then ``_id``) in place of the ids that
+    ``documents`` hold in the reference fields ``names``; an id with no document there becomes
+    a :class:`DanglingReference`, which reads as ``None`` (as ``load_references`` does)."""
+    for document in documents:
+        for container, key, reference_type in _slots(document, names):
+            identifier = container[key]
+            if isinstance(identifier, ObjectId):
+                target = loaded.get(reference_type, {}).get(identifier)
+                container[key] = DanglingReference(identifier) if target is None else target
 
 
 def _check_names(documents: Sequence[BaseDocument], names: Sequence[str]) -> None:

@@ -103,9 +103,14 @@ class JoinPlan:
 
 def uses_joins(filters: Iterable[dict[str, Any]], sort: Iterable[tuple[str, int]] = ()) -> bool:
     """Whether the filters or sort keys go through a reference (a ``find`` cannot run them)."""
-    return any(_has_join(query) for query in filters) or any(
-        key.startswith(JOIN) for key, _ in sort
-    )
+    # Loops, not any(): every query asks, and a generator costs calls.
+    for query in filters:
+        if _has_join(query):
+            return True
+    for key, _ in sort:  # noqa: SIM110
+        if key.startswith(JOIN):
+            return True
+    return False
 
 
 def _has_join(query: dict[str, Any]) -> bool:

@@ -185,12 +185,11 @@ def _hydrate(
             continue
         referenced = join.document
         by_id = loaded.setdefault(referenced, {})
-        fresh: dict[Any, dict[str, Any]] = {}
+        distinct: dict[Any, dict[str, Any]] = {}
         for son in gathered[join.name]:
-            identifier = son.get("_id")
-            if identifier not in by_id:
-                fresh.setdefault(identifier, son)
-        for instance in _hydrate(referenced, join.joins, list(fresh.values()), None, alias, loaded):
+            distinct.setdefault(son.get("_id"), son)  # one copy per referencing document
+        fresh = [son for identifier, son in distinct.items() if identifier not in by_id]
+        for instance in _hydrate(referenced, join.joins, fresh, None, alias, loaded):
             by_id[instance._stored_id()] = instance
         place_references(documents, [join.field.name], loaded)
     return documents

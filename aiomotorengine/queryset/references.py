@@ -149,12 +149,28 @@ def place_references(
     """Put the documents of ``loaded`` (by class, then ``_id``) in place of the ids that
     ``documents`` hold in the reference fields ``names``; an id with no document there becomes
     a :class:`DanglingReference`, which reads as ``None`` (as ``load_references`` does)."""
+    plans: dict[type, list[tuple[str, Any, int, Mapping[Any, CollectionDocument]]]] = {}
     for document in documents:
-        for container, key, reference_type in _slots(document, names):
-            identifier = container[key]
-            if isinstance(identifier, ObjectId):
-                target = loaded.get(reference_type, {}).get(identifier)
-                container[key] = DanglingReference(identifier) if target is None else target
+        plan = plans.get(type(document))
+        if plan is None:
+            plan = plans[type(document)] = [
+                (name, field, kind, loaded.get(reference_type, {}))
+                for name, field, kind, reference_type in document.reference_plan()
+                if name in names and kind in (REFERENCE, REFERENCE_LIST)
+            ]
+        for name, field, kind, by_id in plan:
+            value = document._loaded_value(field)
+            if kind == REFERENCE:
+                if isinstance(value, ObjectId):
+                    target = by_id.get(value)
+                    document._state.values[name] = (
+                        DanglingReference(value) if target is None else target
+                    )
+            elif value is not None and value is not MISSING:
+                for index, item in enumerate(value):
+                    if isinstance(item, ObjectId):
+                        target = by_id.get(item)
+                        value[index] = DanglingReference(item) if target is None else target
 
 
 def _check_names(documents: Sequence[BaseDocument], names: Sequence[str]) -> None:

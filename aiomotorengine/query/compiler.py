@@ -144,7 +144,7 @@ def _through_reference(
     if not (allow_operator or through_references):
         raise InvalidQueryError(
             f"{where} references {referenced.__name__}: {key!r} reaches into its collection, "
-            f"which only filters and order_by() can do"
+            f"which only a queryset's filters and order_by() can do"
         )
     if embedded or not document._has_collection:
         raise InvalidQueryError(

@@ -330,7 +330,7 @@ async def test_unknown_names_are_refused_naming_the_model(db: Database) -> None:
         JoinPost.objects.select_related("title")
     with pytest.raises(InvalidQueryError, match="JoinAuthor has no field 'boss'"):
         JoinPost.objects.select_related("author__boss")
-    with pytest.raises(InvalidQueryError, match="only filters and order_by"):
+    with pytest.raises(InvalidQueryError, match=r"filters and order_by\(\) can do"):
         JoinPost.objects.only("author__name")
 
 
@@ -362,6 +362,18 @@ async def test_a_referenced_model_on_another_connection_is_refused(
         await RemotePost.objects.filter(author__name="Ada").find_all()
     with pytest.raises(InvalidQueryError, match=r"RemotePost\.author references RemoteAuthor"):
         await RemotePost.objects.select_related("author").first()
+
+
+async def test_referenced_models_follow_the_connection_of_the_query(
+    db: Database, commands: CommandRecorder
+) -> None:
+    await seed()
+
+    post = await JoinPost.objects.using("monitored").select_related("author").get(title="p1")
+
+    assert commands.names() == ["aggregate"]
+    assert post is not None and post.author is not None
+    assert post._state.alias == post.author._state.alias == "monitored"
 
 
 async def test_explain_shows_the_pipeline_sent(db: Database) -> None:

@@ -116,7 +116,7 @@ def test_paths_that_cannot_go_through_a_reference_are_refused() -> None:
         lambda: QuerySet(PlanPost).exclude("author__name"),
         lambda: QuerySet(PlanPost).aggregate.order_by("author__name"),
     ):
-        with pytest.raises(InvalidQueryError, match="only filters and order_by"):
+        with pytest.raises(InvalidQueryError, match=r"filters and order_by\(\) can do"):
             build()
 
 

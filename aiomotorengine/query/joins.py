@@ -143,11 +143,7 @@ def related_paths(document: type[BaseDocument], names: Sequence[str]) -> tuple[s
     """The ``select_related`` names, checked: each part a reference field of the model before
     it (``"author__company"``); none named: every reference field of ``document``."""
     if not names:
-        return tuple(
-            name
-            for name, _, kind, _ in document.reference_plan()
-            if kind in (REFERENCE, REFERENCE_LIST)
-        )
+        return tuple(_references(document))
     paths = []
     for name in names:
         model = document
@@ -248,7 +244,7 @@ def _and_parts(query: dict[str, Any]) -> list[dict[str, Any]]:
     """The conditions ANDed in ``query``, one per key, ``$and`` flattened."""
     parts: list[dict[str, Any]] = []
     for key, value in query.items():
-        if key == "$and" and isinstance(value, list):
+        if key == "$and" and isinstance(value, list) and all(isinstance(i, dict) for i in value):
             for item in value:
                 parts.extend(_and_parts(item))
         else:

@@ -7,9 +7,9 @@ It listens on loopback only, answers the handshake (legacy ``isMaster`` over OP_
 a ``find`` returns a collection's documents (all of them; one for ``{_id: x}``; the listed ones
 for ``{_id: {$in: [...]}}``) in a first batch and ``getMore`` batches that honour ``batchSize``,
 ``limit`` and the 16 MiB batch limit of mongod. An ``aggregate`` is canned too: whatever its
-pipeline, it returns W7's join, the articles whose author is at least ``AUTHOR_MIN_AGE`` with
-that author in the array its first ``$lookup`` names (encoded once per name). Writes are
-acknowledged and discarded.
+pipeline, it returns W7's join, the articles whose author's score is at least
+``AUTHOR_MIN_SCORE``, with that author in the array its first ``$lookup`` names (encoded once
+per name). Writes are acknowledged and discarded.
 
 Bounded: at most ``MAX_CONNECTIONS`` connections; it stops by itself after ``--lifetime``
 seconds or as soon as its parent process exits. Run it as a subprocess::
@@ -62,7 +62,7 @@ class CannedServer:
         users = {user["_id"]: user for user in collections.get("users", [])}
         for article in collections.get("articles", []):
             author = users.get(article["author"])
-            if author is not None and author["age"] >= data.AUTHOR_MIN_AGE:
+            if author is not None and author["score"] >= data.AUTHOR_MIN_SCORE:
                 self.joined.append((article, author))
         self.aggregates: dict[str, list[RawBSONDocument]] = {}
         self.cursors: dict[int, tuple[str, list[RawBSONDocument]]] = {}

@@ -209,7 +209,7 @@ async def w7_raw(context: Context) -> list[Any]:
                 "localField": "author",
                 "foreignField": "_id",
                 "as": "author_doc",
-                "pipeline": [{"$match": {"age": {"$gte": data.AUTHOR_MIN_AGE}}}],
+                "pipeline": [{"$match": {"score": {"$gte": data.AUTHOR_MIN_SCORE}}}],
             }
         },
         {"$match": {"author_doc": {"$ne": []}}},
@@ -221,7 +221,7 @@ async def w7_raw(context: Context) -> list[Any]:
 
 async def w7_odm(context: Context) -> list[Any]:
     articles = (
-        await Article.objects.filter(author__age__gte=data.AUTHOR_MIN_AGE)
+        await Article.objects.filter(author__score__gte=data.AUTHOR_MIN_SCORE)
         .select_related("author")
         .find_all()
     )
@@ -269,7 +269,7 @@ WORKLOADS: tuple[Workload, ...] = (
     ),
     Workload(
         "W7",
-        f"filter {W7_DOCUMENTS:,} docs by their author's age + load the authors",
+        f"filter {W7_DOCUMENTS:,} docs by their author's score + load the authors",
         2.0,
         w7_raw,
         w7_odm,

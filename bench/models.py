@@ -44,3 +44,11 @@ class Post(Document):
     __collection__ = "posts"
     title = StringField()
     author = ReferenceField(User)
+
+
+class Article(Document):
+    """An article and its author, filtered through the reference (W7)."""
+
+    __collection__ = "articles"
+    title = StringField()
+    author = ReferenceField(User)

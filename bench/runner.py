@@ -141,6 +141,8 @@ async def _check(workload: Workload, context: Context) -> None:
     odm = await workload.odm(context)
     if workload.check and raw != odm:
         raise AssertionError(f"{workload.key}: aiomotorengine and raw PyMongo results differ")
+    if not raw:  # equal but empty: the data is not what the workload measures
+        raise AssertionError(f"{workload.key}: no results to compare")
 
 
 async def _profile(workload: Workload, context: Context, top: int = 12) -> str:

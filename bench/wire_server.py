@@ -2,11 +2,14 @@
 
 It listens on loopback only, answers the handshake (legacy ``isMaster`` over OP_QUERY, then
 ``hello``/``isMaster`` over OP_MSG) as a standalone MongoDB 7.0 (maxWireVersion 21), and
-``ping``, ``buildInfo``, ``endSessions``, ``drop``, ``find``, ``getMore``, ``killCursors``,
-``insert``, ``update`` and ``delete``. Documents are BSON-encoded once at start; a ``find``
-returns a collection's documents (all of them; one for ``{_id: x}``; the listed ones for
-``{_id: {$in: [...]}}``) in a first batch and ``getMore`` batches that honour ``batchSize``,
-``limit`` and the 16 MiB batch limit of mongod. Writes are acknowledged and discarded.
+``ping``, ``buildInfo``, ``endSessions``, ``drop``, ``find``, ``aggregate``, ``getMore``,
+``killCursors``, ``insert``, ``update`` and ``delete``. Documents are BSON-encoded once at start;
+a ``find`` returns a collection's documents (all of them; one for ``{_id: x}``; the listed ones
+for ``{_id: {$in: [...]}}``) in a first batch and ``getMore`` batches that honour ``batchSize``,
+``limit`` and the 16 MiB batch limit of mongod. An ``aggregate`` is canned too: whatever its
+pipeline, it returns W7's join, the articles whose author's score is at least
+``AUTHOR_MIN_SCORE``, with that author in the array its first ``$lookup`` names (encoded once
+per name). Writes are acknowledged and discarded.
 
 Bounded: at most ``MAX_CONNECTIONS`` connections; it stops by itself after ``--lifetime``
 seconds or as soon as its parent process exits. Run it as a subprocess::
@@ -55,6 +58,13 @@ class CannedServer:
             self.by_id[name] = {
                 document["_id"]: encoded for document, encoded in zip(documents, raw, strict=True)
             }
+        self.joined: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        users = {user["_id"]: user for user in collections.get("users", [])}
+        for article in collections.get("articles", []):
+            author = users.get(article["author"])
+            if author is not None and author["score"] >= data.AUTHOR_MIN_SCORE:
+                self.joined.append((article, author))
+        self.aggregates: dict[str, list[RawBSONDocument]] = {}
         self.cursors: dict[int, tuple[str, list[RawBSONDocument]]] = {}
         self.cursor_ids = itertools.count(1)
         self.connection_ids = itertools.count(1)
@@ -88,6 +98,8 @@ class CannedServer:
             return self.hello(connection_id, legacy=lowered == "ismaster")
         if name == "find":
             return self.find(command)
+        if name == "aggregate":
+            return self.aggregate(command)
         if name == "getMore":
             return self.get_more(command)
         if name in ("insert", "update", "delete"):
@@ -124,8 +136,27 @@ class CannedServer:
         first = DEFAULT_FIRST_BATCH if batch_size is None else int(batch_size) or len(selected)
         if command.get("singleBatch"):
             first = len(selected)
+        return self._first_batch(f"{database}.{collection}", selected, first)
+
+    def aggregate(self, command: dict[str, Any]) -> dict[str, Any]:
+        name = next(
+            (stage["$lookup"]["as"] for stage in command["pipeline"] if "$lookup" in stage), ""
+        )
+        selected = self.aggregates.get(name)
+        if selected is None:
+            selected = self.aggregates[name] = [
+                RawBSONDocument(bson.encode({**article, name: [author]}))
+                for article, author in self.joined
+            ]
+        batch_size = (command.get("cursor") or {}).get("batchSize")
+        first = DEFAULT_FIRST_BATCH if batch_size is None else int(batch_size) or len(selected)
+        namespace = f"{command.get('$db', 'test')}.{command['aggregate']}"
+        return self._first_batch(namespace, selected, first)
+
+    def _first_batch(
+        self, namespace: str, selected: list[RawBSONDocument], first: int
+    ) -> dict[str, Any]:
         batch, rest = _take(selected, first)
-        namespace = f"{database}.{collection}"
         cursor_id = 0
         if rest:
             cursor_id = next(self.cursor_ids)
@@ -248,9 +279,9 @@ def _frame(request_id: int, reply: bytes, opcode: int) -> bytes:
     return _HEADER.pack(16 + len(payload), 0, request_id, OP_MSG) + payload
 
 
-async def serve(port: int, lifetime: float, users: int, posts: int) -> None:
+async def serve(port: int, lifetime: float, users: int, posts: int, articles: int) -> None:
     """Serve until ``lifetime`` seconds pass or the parent process exits."""
-    canned = CannedServer(data.collections(users, posts))
+    canned = CannedServer(data.collections(users, posts, articles))
     server = await asyncio.start_server(canned.serve_connection, "127.0.0.1", port)
     bound = server.sockets[0].getsockname()[1]
     print(f"PORT {bound}", flush=True)
@@ -324,9 +355,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lifetime", type=float, default=900.0, help="stop after N seconds")
     parser.add_argument("--users", type=int, default=data.USERS)
     parser.add_argument("--posts", type=int, default=data.POSTS)
+    parser.add_argument("--articles", type=int, default=data.ARTICLES)
     arguments = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(arguments.port, arguments.lifetime, arguments.users, arguments.posts))
+        asyncio.run(
+            serve(
+                arguments.port,
+                arguments.lifetime,
+                arguments.users,
+                arguments.posts,
+                arguments.articles,
+            )
+        )
     sys.exit(0)
 
 

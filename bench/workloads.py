@@ -1,4 +1,4 @@
-"""Workloads W1..W6: each has a raw-PyMongo version (dicts) and an aiomotorengine version.
+"""Workloads W1..W7: each has a raw-PyMongo version (dicts) and an aiomotorengine version.
 
 Both versions do the same work and return comparable results (``check`` compares them once,
 untimed, so a fast but wrong contender cannot win).
@@ -16,7 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from aiomotorengine import Q
 from bench import data
-from bench.models import Address, BulkUser, Post, User
+from bench.models import Address, Article, BulkUser, Post, User
 
 W1_DOCUMENTS = data.USERS  # 10,000
 W2_DOCUMENTS = 10_000
@@ -24,6 +24,7 @@ W3_GETS = 1_000
 W4_SAVES = 1_000
 W5_FILTERS = 10_000
 W6_DOCUMENTS = data.POSTS  # 1,000
+W7_DOCUMENTS = data.ARTICLES  # 10,000
 
 _UserInput = tuple[str, str, int, bool, datetime.datetime, list[str], tuple[str, str, str], float]
 
@@ -198,6 +199,35 @@ async def w6_odm(context: Context) -> list[Any]:
     return [post.author.name for post in posts]  # type: ignore[union-attr]
 
 
+# --- W7: filter 10,000 docs by a field of their reference and load it, in one aggregation ------
+# The raw version is the pipeline aiomotorengine sends, written by hand.
+async def w7_raw(context: Context) -> list[Any]:
+    pipeline: list[dict[str, Any]] = [
+        {
+            "$lookup": {
+                "from": "users",
+                "localField": "author",
+                "foreignField": "_id",
+                "as": "author_doc",
+                "pipeline": [{"$match": {"score": {"$gte": data.AUTHOR_MIN_SCORE}}}],
+            }
+        },
+        {"$match": {"author_doc": {"$ne": []}}},
+    ]
+    cursor = await context.raw["articles"].aggregate(pipeline)
+    articles = await cursor.to_list(None)
+    return [(article["title"], article["author_doc"][0]["name"]) for article in articles]
+
+
+async def w7_odm(context: Context) -> list[Any]:
+    articles = (
+        await Article.objects.filter(author__score__gte=data.AUTHOR_MIN_SCORE)
+        .select_related("author")
+        .find_all()
+    )
+    return [(article.title, article.author.name) for article in articles]  # type: ignore[union-attr]
+
+
 @dataclass(frozen=True)
 class Workload:
     key: str
@@ -236,5 +266,13 @@ WORKLOADS: tuple[Workload, ...] = (
         w6_raw,
         w6_odm,
         "references",
+    ),
+    Workload(
+        "W7",
+        f"filter {W7_DOCUMENTS:,} docs by their author's score + load the authors",
+        2.0,
+        w7_raw,
+        w7_odm,
+        "join",
     ),
 )

@@ -3,6 +3,12 @@
 Names resolve through each field's ``db_field``, through embedded documents and lists of them
 (``address__street``, ``items__qty__gt``); values are converted by the field they filter on.
 Resolutions are cached per model class.
+
+A filter may walk through a reference of a document's own fields (``author__city="Oslo"``): it
+compiles to a condition on the marker key ``"$join:author"``, ``{"$join:author": {"$elemMatch":
+{"city": "Oslo"}}}``, whose values the referenced model's fields convert. Only the join planner
+(:mod:`aiomotorengine.query.joins`) runs such a filter; MongoDB refuses the key anywhere else
+("unknown top level operator"), so it never selects documents by mistake.
 """
 
 from __future__ import annotations
@@ -15,21 +21,30 @@ from aiomotorengine.errors import InvalidQueryError
 from aiomotorengine.query.base import OPERATORS, QueryOperator
 from aiomotorengine.query.rules import add_condition, and_conditions
 
-__all__ = ["compile_filter", "resolve_field_path"]
+__all__ = ["JOIN", "ThroughReference", "compile_filter", "resolve_field_path"]
+
+#: Starts a key, or a path segment, that goes through the reference field named after it.
+JOIN = "$join:"
 
 _Resolution = tuple[str, BaseField[Any] | None, QueryOperator | None]
 
 
 def resolve_field_path(
-    document: type[BaseDocument], key: str, *, allow_operator: bool = True
+    document: type[BaseDocument],
+    key: str,
+    *,
+    allow_operator: bool = True,
+    through_references: bool = False,
 ) -> _Resolution:
     """``"address__street__startswith"`` -> (``"address.street"``, the field, the operator).
 
     Dotted names (``"address.street"``) are accepted too. Unknown names raise
-    ``InvalidQueryError`` naming them.
+    ``InvalidQueryError`` naming them. Filters (``allow_operator``) walk through references:
+    ``"author__city"`` -> (``"$join:author"``, the reference field, a :class:`ThroughReference`);
+    other names only with ``through_references`` (sort keys): ``"$join:author.city"``.
     """
     cache = document._query_cache
-    cache_key = key if allow_operator else "\0" + key
+    cache_key = key if allow_operator else ("\1" if through_references else "\0") + key
     cached = cache.get(cache_key)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
@@ -66,6 +81,19 @@ def resolve_field_path(
             continue
         where = f"{document.__name__}.{'.'.join(path)}" if path else document.__name__
         if field is not None and fields is None:
+            if field.element_field().referenced_document() is not None:
+                through = _through_reference(
+                    document,
+                    key,
+                    where,
+                    field,
+                    parts[index:],
+                    embedded=len(path) > 1,
+                    allow_operator=allow_operator,
+                    through_references=through_references,
+                )
+                cache[cache_key] = through
+                return through
             if allow_operator and is_last:
                 raise InvalidQueryError(
                     f"{where}: unknown operator {part!r} (in {key!r}); "
@@ -80,6 +108,60 @@ def resolve_field_path(
     if not extended:  # user-chosen keys under a JsonField must not grow the cache forever
         cache[cache_key] = resolution
     return resolution
+
+
+class ThroughReference(QueryOperator):
+    """The condition of a filter through a reference (``author__city="Oslo"``): a referenced
+    document matches the rest of the filter (``city="Oslo"``), compiled and converted by the
+    referenced model. Made by :func:`resolve_field_path`, never looked up by name."""
+
+    def __init__(self, document: type[BaseDocument], key: str) -> None:
+        self.document = document
+        self.key = key
+
+    def condition(self, field: BaseField[Any] | None, value: Any) -> Any:
+        return {"$elemMatch": compile_filter(self.document, {self.key: value})}
+
+    def __repr__(self) -> str:
+        return f"<ThroughReference {self.document.__name__} {self.key!r}>"
+
+
+def _through_reference(
+    document: type[BaseDocument],
+    key: str,
+    where: str,
+    field: BaseField[Any],
+    rest: list[str],
+    *,
+    embedded: bool,
+    allow_operator: bool,
+    through_references: bool,
+) -> _Resolution:
+    """The resolution of ``key`` past the reference ``field`` (at ``where``), whose remaining
+    parts ``rest`` name fields of the referenced model (``embedded``: ``field`` is inside an
+    embedded document)."""
+    referenced = field.element_field().referenced_document()
+    if not (allow_operator or through_references):
+        raise InvalidQueryError(
+            f"{where} references {referenced.__name__}: {key!r} reaches into its collection, "
+            f"which only a queryset's filters and order_by() can do"
+        )
+    if embedded or not document._has_collection:
+        raise InvalidQueryError(
+            f"{where} is a reference inside an embedded document: filters and sorts walk "
+            f"through the references of a Document's own fields only (in {key!r})"
+        )
+    inner = "__".join(rest)
+    try:
+        if allow_operator:
+            resolve_field_path(referenced, inner)  # an unknown name fails now, not when run
+            return JOIN + field.db_field, field, ThroughReference(referenced, inner)
+        path, inner_field, _ = resolve_field_path(
+            referenced, inner, allow_operator=False, through_references=True
+        )
+    except InvalidQueryError as error:
+        raise InvalidQueryError(f"{where} (in {key!r}): {error}") from None
+    return f"{JOIN}{field.db_field}.{path}", inner_field, None
 
 
 def _equality(field: BaseField[Any] | None, value: Any) -> Any:

@@ -27,6 +27,7 @@ from aiomotorengine.base.fields import BaseField
 from aiomotorengine.errors import InvalidQueryError, describe_value
 from aiomotorengine.query.base import OPERATORS, has_operator
 from aiomotorengine.query.compiler import resolve_field_path
+from aiomotorengine.query.joins import uses_joins
 from aiomotorengine.query.q import Q, compile_arguments
 from aiomotorengine.query.rules import (
     FieldName,
@@ -179,6 +180,11 @@ class Pipeline(Generic[D]):
         through."""
         if self._model_shaped:
             query = compile_arguments(self._document, args, filters)
+            if uses_joins([query]):
+                raise InvalidQueryError(
+                    f"{self._where}.match(): a filter through a reference goes on the queryset "
+                    f"(Model.objects.filter(...).aggregate), which joins what it needs"
+                )
         else:
             parts: list[dict[str, Any]] = []
             for arg in args:

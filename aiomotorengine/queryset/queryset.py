@@ -26,6 +26,7 @@ from aiomotorengine.errors import (
 )
 from aiomotorengine.fields.list_field import ListField
 from aiomotorengine.query.compiler import resolve_field_path
+from aiomotorengine.query.joins import filter_pipeline, refuse_joins, related_paths, uses_joins
 from aiomotorengine.query.q import Q, compile_arguments
 from aiomotorengine.query.rules import FieldName, count_argument, field_name, merge_and, sort_key
 from aiomotorengine.query.update import compile_update
@@ -33,6 +34,7 @@ from aiomotorengine.queryset.aggregation import Aggregation
 from aiomotorengine.queryset.batch import BatchedQuerySet, BatchQuery
 from aiomotorengine.queryset.driver_errors import is_duplicate_key, unique_key_violation
 from aiomotorengine.queryset.indexes import ensure_indexes, prepared_collection
+from aiomotorengine.queryset.joins import JoinedQuery, explain_command, find_command
 from aiomotorengine.queryset.persistence import encode_for_insert, save_document
 from aiomotorengine.queryset.references import load_references
 
@@ -79,6 +81,7 @@ class QuerySet(Generic[D]):
         self._db: str | None = None
         self._read_preference: Any = None
         self._batch_size = 0
+        self._related: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return f"<QuerySet {self._document.__name__} filter={self.query!r}>"
@@ -93,6 +96,7 @@ class QuerySet(Generic[D]):
         other._alias, other._db = self._alias, self._db
         other._read_preference = self._read_preference
         other._batch_size = self._batch_size
+        other._related = self._related
         return other
 
     # --- building ------------------------------------------------------------------------
@@ -114,7 +118,9 @@ class QuerySet(Generic[D]):
         """Sort by ``field`` (a name, ``"-name"`` for descending, or a field like
         ``User.name``); repeated calls add sort keys."""
         name, direction = sort_key(self._document, field, direction)
-        path = self._path(name)
+        path, _, _ = resolve_field_path(
+            self._document, name, allow_operator=False, through_references=True
+        )
         self._sort = [(key, d) for key, d in self._sort if key != path]
         self._sort.append((path, direction))
         return self
@@ -153,6 +159,21 @@ class QuerySet(Generic[D]):
         self._projection = Projection.exclude(self._document._fields_by_db_field, paths)
         return self
 
+    def select_related(self, *fields: FieldName) -> Self:
+        """Load these references with the documents, in the same round trip (one aggregation
+        with a ``$lookup`` each): ``"author"``, a list of references, or one level further,
+        ``"author__company"``; none named: every reference field of the model. A dangling
+        reference reads as ``None``, as with ``load_references()``::
+
+            posts = await Post.objects.select_related("author").find_all()
+            posts[0].author.name  # loaded: no LoadReferencesRequiredError, no second query
+        """
+        names = [field_name(self._document, field) for field in fields]
+        self._related = tuple(
+            dict.fromkeys((*self._related, *related_paths(self._document, names)))
+        )
+        return self
+
     def using(
         self, alias: str | None = None, *, connection: str | None = None, db: str | None = None
     ) -> Self:
@@ -183,7 +204,8 @@ class QuerySet(Generic[D]):
 
     def refuse_skip_limit(self, action: str) -> None:
         """Writes to every match ignore ``skip()``/``limit()``, so they refuse them rather
-        than write more than intended."""
+        than write more than intended; they refuse filters through references too."""
+        refuse_joins(self._document, self._filters, action)
         if self._skip or self._limit:
             raise InvalidQueryError(
                 f"{self._document.__name__}.objects {action}() ignores skip()/limit(), which "
@@ -194,6 +216,22 @@ class QuerySet(Generic[D]):
     def query(self) -> dict[str, Any]:
         """The MongoDB filter this queryset sends."""
         return merge_and(self._filters)
+
+    def _joined(self, *, loading: bool = True) -> JoinedQuery[D] | None:
+        """The query as one aggregation when it goes through references (filters, and when
+        ``loading`` documents, sort keys and ``select_related``); ``None``: a plain find."""
+        if not (loading and self._related) and not uses_joins(self._filters, self._sort):
+            return None
+        return JoinedQuery(
+            self._document,
+            self._filters,
+            self._collection,
+            sort=self._sort,
+            skip=self._skip,
+            limit=self._limit,
+            projection=self._projection,
+            related=self._related,
+        )
 
     # --- execution -----------------------------------------------------------------------
     async def _collection(self, alias: str | None) -> tuple[Place, AsyncCollection[dict[str, Any]]]:
@@ -228,6 +266,11 @@ class QuerySet(Generic[D]):
 
         ``lazy=False`` loads references too (one query per referenced collection).
         """
+        joined = self._joined()
+        if joined is not None:
+            documents = await joined.find(alias)
+            await self._maybe_load_references(documents, lazy)
+            return documents
         resolved, collection = await self._collection(alias)
         cursor = collection.find(self.query, **self._find_options())
         documents = self._hydrate(await cursor.to_list(None), resolved)
@@ -238,6 +281,11 @@ class QuerySet(Generic[D]):
         """Like ``find_all``, at most ``length`` documents (``None``: all of them)."""
         if length is not None and count_argument("to_list", length) == 0:
             return []
+        joined = self._joined()
+        if joined is not None:
+            documents = await joined.find(alias, length)
+            await self._maybe_load_references(documents, None)
+            return documents
         resolved, collection = await self._collection(alias)
         options = self._find_options()
         if length is not None:
@@ -261,6 +309,17 @@ class QuerySet(Generic[D]):
         return self._stream()
 
     async def _stream(self) -> AsyncIterator[D]:
+        joined = self._joined()
+        if joined is not None:
+            chunks = joined.chunks(_EAGER_STREAM_CHUNK)
+            try:
+                async for loaded in chunks:
+                    await self._maybe_load_references(loaded, None)
+                    for document in loaded:
+                        yield document
+            finally:
+                await chunks.aclose()
+            return
         resolved, collection = await self._collection(None)
         cursor = collection.find(self.query, **self._find_options())
         try:
@@ -282,6 +341,9 @@ class QuerySet(Generic[D]):
 
     async def count(self, alias: str | None = None) -> int:
         """The number of matching documents (respecting ``skip``/``limit``)."""
+        joined = self._joined(loading=False)
+        if joined is not None:
+            return await joined.count(alias)
         _, collection = await self._collection(alias)
         options: dict[str, Any] = {}
         if self._skip:
@@ -309,6 +371,11 @@ class QuerySet(Generic[D]):
             )
         # A terminal call: narrow a copy, so this queryset keeps its own filters.
         queryset = self.clone().filter(**filters) if filters else self
+        joined = queryset._joined()
+        if joined is not None:
+            found = await joined.get(alias)
+            await self._maybe_load_references(found, lazy)
+            return found[0] if found else None
         resolved, collection = await queryset._collection(alias)
         query = queryset.query
         options = queryset._find_options()
@@ -331,6 +398,11 @@ class QuerySet(Generic[D]):
 
     async def first(self, alias: str | None = None) -> D | None:
         """The first matching document in the queryset's order, or ``None``."""
+        joined = self._joined()
+        if joined is not None:
+            found = await joined.find(alias, 1)
+            await self._maybe_load_references(found, None)
+            return found[0] if found else None
         resolved, collection = await self._collection(alias)
         options = self._find_options()
         options["limit"] = 1
@@ -341,6 +413,9 @@ class QuerySet(Generic[D]):
 
     async def exists(self, alias: str | None = None) -> bool:
         """Whether any document matches (after ``skip()``, if set)."""
+        joined = self._joined(loading=False)
+        if joined is not None:
+            return await joined.exists(alias)
         _, collection = await self._collection(alias)
         found = await collection.find_one(self.query, projection={"_id": 1}, skip=self._skip)
         return found is not None
@@ -364,6 +439,7 @@ class QuerySet(Generic[D]):
         path, resolved_field, _ = resolve_field_path(
             self._document, field_name(self._document, field), allow_operator=False
         )
+        refuse_joins(self._document, self._filters, "distinct")
         _, collection = await self._collection(alias)
         values = await collection.distinct(path, self.query)
         if resolved_field is None:
@@ -460,6 +536,8 @@ class QuerySet(Generic[D]):
     ) -> UpdateResult:
         if many:
             self.refuse_skip_limit("update")
+        else:
+            refuse_joins(self._document, self._filters, "update_one")
         spec = compile_update(self._document, definition, operations)
         _, collection = await self._collection(alias)
         try:
@@ -552,9 +630,27 @@ class QuerySet(Generic[D]):
     def aggregate(self) -> Aggregation[D]:
         """An aggregation pipeline builder over this queryset's documents."""
         aggregation: Aggregation[D] = Aggregation(self._document, self._collection)
-        if self._filters:
+        if uses_joins(self._filters):
+            aggregation.raw(filter_pipeline(self._document, self._filters))
+        elif self._filters:
             aggregation.raw([{"$match": self.query}])
         return aggregation
+
+    async def explain(
+        self, alias: str | None = None, verbosity: str = "queryPlanner"
+    ) -> dict[str, Any]:
+        """The server's ``explain`` of what ``find_all()`` sends, which the reply holds under
+        ``"command"``: a ``find``, or the ``aggregate`` of a query through references::
+
+            plan = await Post.objects.filter(author__city="Oslo").explain()
+            plan["command"]["pipeline"]  # [{"$lookup": ...}, {"$match": ...}, ...]
+        """
+        joined = self._joined()
+        if joined is not None:
+            return await joined.explain(alias, verbosity)
+        _, collection = await self._collection(alias)
+        command = find_command(collection, self.query, self._find_options())
+        return await explain_command(collection, command, verbosity)
 
     async def ensure_index(self, alias: str | None = None) -> int:
         """Create the indexes the model declares (idempotent); returns how many."""

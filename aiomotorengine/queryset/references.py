@@ -22,7 +22,7 @@ from aiomotorengine.errors import InvalidQueryError
 from aiomotorengine.fields.reference_field import DanglingReference
 from aiomotorengine.queryset.indexes import prepared_collection
 
-__all__ = ["LoadedReferences", "load_references"]
+__all__ = ["LoadedReferences", "load_references", "place_references", "reference_place"]
 
 # A place holding a reference: (container, key, referenced class), where container[key] is an
 # ObjectId (or a loaded document) and is replaced in place once loaded.
@@ -119,7 +119,7 @@ async def load_references(
                     key = (reference_type, document_alias, document_db)
                     place = places.get(key)
                     if place is None:
-                        place = places[key] = _reference_place(
+                        place = places[key] = reference_place(
                             reference_type, document_alias, document_db
                         )
                     pending[(reference_type, place)].add(value)
@@ -146,7 +146,7 @@ async def load_references(
     return LoadedReferences(count, values)
 
 
-def _reference_place(
+def reference_place(
     reference_type: type[CollectionDocument], alias: str | None, db: str | None
 ) -> Place:
     """Where documents of ``reference_type`` referenced from a document living at ``alias``
@@ -156,6 +156,38 @@ def _reference_place(
         resolve_alias(reference_type, own_alias or alias),
         reference_type.__db__ or (db if own_alias is None else None),
     )
+
+
+def place_references(
+    documents: Sequence[BaseDocument],
+    names: Sequence[str],
+    loaded: Mapping[type[CollectionDocument], Mapping[Any, CollectionDocument]],
+) -> None:
+    """Put the documents of ``loaded`` (by class, then ``_id``) in place of the ids that
+    ``documents`` hold in the reference fields ``names``; an id with no document there becomes
+    a :class:`DanglingReference`, which reads as ``None`` (as ``load_references`` does)."""
+    plans: dict[type, list[tuple[str, Any, int, Mapping[Any, CollectionDocument]]]] = {}
+    for document in documents:
+        plan = plans.get(type(document))
+        if plan is None:
+            plan = plans[type(document)] = [
+                (name, field, kind, loaded.get(reference_type, {}))
+                for name, field, kind, reference_type in document.reference_plan()
+                if name in names and kind in (REFERENCE, REFERENCE_LIST)
+            ]
+        for name, field, kind, by_id in plan:
+            value = document._loaded_value(field)
+            if kind == REFERENCE:
+                if isinstance(value, ObjectId):
+                    target = by_id.get(value)
+                    document._state.values[name] = (
+                        DanglingReference(value) if target is None else target
+                    )
+            elif value is not None and value is not MISSING:
+                for index, item in enumerate(value):
+                    if isinstance(item, ObjectId):
+                        target = by_id.get(item)
+                        value[index] = DanglingReference(item) if target is None else target
 
 
 def _check_names(documents: Sequence[BaseDocument], names: Sequence[str]) -> None:

@@ -56,6 +56,8 @@ async def check(user: User, post: Post) -> None:
     assert_type(post.author, User | None)
     assert_type(User.objects, QuerySet[User])
     assert_type(User.objects.filter(age__gt=1).order_by(User.name), QuerySet[User])
+    assert_type(Post.objects.filter(author__name="x").select_related(Post.author), QuerySet[Post])
+    assert_type(await Post.objects.select_related("author").explain(), dict[str, Any])
     assert_type(await User.objects.get(name="x"), User | None)
     assert_type(await User.objects.find_all(), list[User])
     assert_type(await User.objects.create(name="x"), User)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from aiomotorengine.base.document import BaseDocument, BaseEmbeddedDocument, CollectionDocument
 from aiomotorengine.base.registry import get_document
+from aiomotorengine.connection import ReadConcernOption, ReadPreferenceOption, WriteConcernOption
 from aiomotorengine.queryset import (
     LoadedReferences,
     QuerySet,
@@ -67,16 +68,27 @@ class Document(CollectionDocument):
     """A model stored in its own collection.
 
     ``__collection__`` names it (default: the class name); ``__alias__`` (or
-    ``__connection__``) picks the connection; ``__lazy__ = False`` loads references eagerly::
+    ``__connection__``) picks the connection; ``__lazy__ = False`` loads references eagerly;
+    ``__read_preference__``, ``__read_concern__`` and ``__write_concern__`` override the
+    connection's for the model's operations::
 
         class User(Document):
             __collection__ = "users"
+            __write_concern__ = {"w": "majority"}
             name = StringField(required=True)
 
         user = await User.objects.create(name="Ada")
     """
 
     objects: ClassVar[_QuerySetDescriptor] = _QuerySetDescriptor()
+    #: Where the model's reads go: ``ReadPreference.SECONDARY_PREFERRED``, ``Secondary(...)``
+    #: or a mode name (``"secondaryPreferred"``); ``None``: the connection's.
+    __read_preference__: ClassVar[ReadPreferenceOption | None] = None
+    #: The read concern of the model's reads (``"majority"``, ``ReadConcern(...)``).
+    __read_concern__: ClassVar[ReadConcernOption | None] = None
+    #: The write concern of the model's writes (``{"w": "majority", "wtimeout": 5000}``,
+    #: ``"majority"``, ``1``, ``WriteConcern(...)``).
+    __write_concern__: ClassVar[WriteConcernOption | None] = None
 
     def using(self, alias: str | None = None, *, connection: str | None = None) -> Self:
         """Run this document's ``save``/``delete``/``reload`` on connection ``alias``
@@ -84,16 +96,23 @@ class Document(CollectionDocument):
         self._bind(require_alias(alias, connection))
         return self
 
-    async def save(self, alias: str | None = None) -> Self:
+    async def save(
+        self, alias: str | None = None, *, write_concern: WriteConcernOption | None = None
+    ) -> Self:
         """Insert the document, or send what changed since it was loaded ($set/$unset).
 
         Validates first and writes nothing when validation fails. Returns the document.
+        ``write_concern`` overrides the model's and the connection's for this write:
+        ``await order.save(write_concern={"w": "majority"})``.
         """
-        return await save_document(self, alias)
+        return await save_document(self, alias, write_concern)
 
-    async def delete(self, alias: str | None = None) -> int:
-        """Delete the document; returns how many were deleted (0 or 1)."""
-        return await delete_document(self, alias)
+    async def delete(
+        self, alias: str | None = None, *, write_concern: WriteConcernOption | None = None
+    ) -> int:
+        """Delete the document; returns how many were deleted (0 or 1). ``write_concern``
+        overrides the model's and the connection's for this write."""
+        return await delete_document(self, alias, write_concern)
 
     async def reload(self, alias: str | None = None) -> Self:
         """Refresh every field from the database, dropping unsaved changes."""

@@ -7,10 +7,19 @@ query uses is decided by :func:`resolve_alias`: an explicit ``alias=``/``using()
 a task-wide :func:`switch_connection`, and finally the default alias.
 
 The work is done in :mod:`~aiomotorengine.connection.registry` (aliases, default, switches),
-:mod:`~aiomotorengine.connection.database` (the handle and its client) and
-:mod:`~aiomotorengine.connection.redaction` (secrets kept out of reprs and messages).
+:mod:`~aiomotorengine.connection.database` (the handle and its client),
+:mod:`~aiomotorengine.connection.concerns` (read preferences and concerns as users write them)
+and :mod:`~aiomotorengine.connection.redaction` (secrets kept out of reprs and messages).
 """
 
+from aiomotorengine.connection.concerns import (
+    ReadConcernOption,
+    ReadPreferenceOption,
+    WriteConcernOption,
+    read_concern_option,
+    read_preference_option,
+    write_concern_option,
+)
 from aiomotorengine.connection.database import Database
 from aiomotorengine.connection.redaction import redact
 from aiomotorengine.connection.registry import (
@@ -34,12 +43,17 @@ __all__ = [
     "DEFAULT_ALIAS",
     "ContextQuery",
     "Database",
+    "ReadConcernOption",
+    "ReadPreferenceOption",
+    "WriteConcernOption",
     "connect",
     "declared_alias",
     "disconnect",
     "disconnect_all",
     "get_connection",
     "get_default_alias",
+    "read_concern_option",
+    "read_preference_option",
     "redact",
     "register_connection",
     "registered_aliases",
@@ -47,4 +61,5 @@ __all__ = [
     "set_default_connection",
     "switch_connection",
     "unregister_connection",
+    "write_concern_option",
 ]

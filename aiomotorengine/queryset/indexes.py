@@ -1,4 +1,5 @@
-"""The collection a model's operations use, with the indexes the model declares in place.
+"""The collection a model's operations use, with the indexes the model declares in place and
+the read preference and concerns it declares.
 
 The first operation on a model's collection through a client creates the indexes the model
 declares (one ``createIndexes``); the connection's per-client memo
@@ -17,7 +18,14 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import OperationFailure
 
 from aiomotorengine.base.document import CollectionDocument
-from aiomotorengine.connection import Database, get_connection, resolve_alias
+from aiomotorengine.connection import (
+    Database,
+    get_connection,
+    read_concern_option,
+    read_preference_option,
+    resolve_alias,
+    write_concern_option,
+)
 from aiomotorengine.query.indexes import index_models
 from aiomotorengine.queryset.driver_errors import index_build_violation, is_duplicate_key
 
@@ -31,8 +39,9 @@ _READY = True
 async def prepared_collection(
     document: type[CollectionDocument], alias: str | None = None
 ) -> tuple[str, AsyncCollection[dict[str, Any]]]:
-    """The alias an operation on ``document`` uses and the collection there, once the indexes
-    the model declares exist on it.
+    """The alias an operation on ``document`` uses and the collection there (with the read
+    preference and concerns the model declares), once the indexes the model declares exist on
+    it.
 
     The first operation per client, database, collection and model creates them (one
     ``createIndexes``; concurrent first operations wait for it), unless the model sets
@@ -43,7 +52,38 @@ async def prepared_collection(
     resolved, handle, collection = _target(document, alias)
     if handle.client_memo.get((document, document.__collection__)) is not _READY:
         await _create_declared_indexes(handle, collection, document)
-    return resolved, collection
+    return resolved, _with_declared_options(document, collection)
+
+
+def _with_declared_options(
+    document: type[CollectionDocument], collection: AsyncCollection[dict[str, Any]]
+) -> AsyncCollection[dict[str, Any]]:
+    """``collection`` with the read preference, read concern and write concern the model
+    declares (``__read_preference__``, ``__read_concern__``, ``__write_concern__``); what it
+    does not declare stays the connection's."""
+    read_preference = getattr(document, "__read_preference__", None)
+    read_concern = getattr(document, "__read_concern__", None)
+    write_concern = getattr(document, "__write_concern__", None)
+    if read_preference is None and read_concern is None and write_concern is None:
+        return collection
+    name = document.__name__
+    return collection.with_options(
+        read_preference=(
+            None
+            if read_preference is None
+            else read_preference_option(read_preference, f"{name}.__read_preference__")
+        ),
+        read_concern=(
+            None
+            if read_concern is None
+            else read_concern_option(read_concern, f"{name}.__read_concern__")
+        ),
+        write_concern=(
+            None
+            if write_concern is None
+            else write_concern_option(write_concern, f"{name}.__write_concern__")
+        ),
+    )
 
 
 def _target(

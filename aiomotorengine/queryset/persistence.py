@@ -12,9 +12,11 @@ import bson
 from bson import ObjectId
 from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DocumentTooLarge, DuplicateKeyError
 
 from aiomotorengine.base.document import CollectionDocument
+from aiomotorengine.connection import WriteConcernOption, write_concern_option
 from aiomotorengine.errors import DocumentDeletedError
 from aiomotorengine.queryset.driver_errors import (
     MAX_DOCUMENT_BYTES,
@@ -65,8 +67,11 @@ def update_spec(sets: dict[str, Any], unsets: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
-async def save_document(document: D, alias: str | None = None) -> D:
-    """Insert a new document, or ``$set``/``$unset`` what changed in a loaded one.
+async def save_document(
+    document: D, alias: str | None = None, write_concern: WriteConcernOption | None = None
+) -> D:
+    """Insert a new document, or ``$set``/``$unset`` what changed in a loaded one, with
+    ``write_concern`` if given.
 
     Saves of one document run one after the other: a second ``save()`` started while the
     first is in flight waits for it, then sends what is still unsaved (never a second insert).
@@ -74,19 +79,35 @@ async def save_document(document: D, alias: str | None = None) -> D:
     state = document._state
     await state.begin_save()
     try:
-        return await _save(document, alias)
+        return await _save(document, alias, write_concern)
     finally:
         state.end_save()
 
 
-async def _save(document: D, alias: str | None) -> D:
+async def _target(
+    document: CollectionDocument,
+    alias: str | None,
+    write_concern: WriteConcernOption | None,
+    action: str,
+) -> tuple[str, AsyncCollection[dict[str, Any]]]:
+    """The alias and collection of a write of ``document`` (with ``write_concern``, if any)."""
+    resolved, collection = await prepared_collection(type(document), alias)
+    if write_concern is not None:
+        where = f"{type(document).__name__}.{action}(write_concern=...)"
+        collection = collection.with_options(
+            write_concern=write_concern_option(write_concern, where)
+        )
+    return resolved, collection
+
+
+async def _save(document: D, alias: str | None, write_concern: WriteConcernOption | None) -> D:
     document_class = type(document)
     state = document._state
     alias = alias or state.alias
     # Validated before any round trip: an invalid document sends nothing, not even indexes.
     if not state.persisted:
         son = document._insert_son()
-        resolved, collection = await prepared_collection(document_class, alias)
+        resolved, collection = await _target(document, alias, write_concern, "save")
         try:
             await collection.insert_one(son)
         except DuplicateKeyError as error:
@@ -99,7 +120,7 @@ async def _save(document: D, alias: str | None) -> D:
     if change is None:
         return document
     sets, unsets = change
-    resolved, collection = await prepared_collection(document_class, alias)
+    resolved, collection = await _target(document, alias, write_concern, "save")
     identifier = document._stored_id()
     try:
         result = await collection.update_one({"_id": identifier}, update_spec(sets, unsets))
@@ -116,12 +137,16 @@ async def _save(document: D, alias: str | None) -> D:
     return document
 
 
-async def delete_document(document: CollectionDocument, alias: str | None = None) -> int:
+async def delete_document(
+    document: CollectionDocument,
+    alias: str | None = None,
+    write_concern: WriteConcernOption | None = None,
+) -> int:
     """Delete one document by ``_id``; returns 0 or 1."""
     identifier = document._stored_id()
     if identifier is None:
         return 0
-    _, collection = await prepared_collection(type(document), alias or document._state.alias)
+    _, collection = await _target(document, alias or document._state.alias, write_concern, "delete")
     result = await collection.delete_one({"_id": identifier})
     return result.deleted_count
 

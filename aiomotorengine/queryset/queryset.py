@@ -7,13 +7,23 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from bson import ObjectId
-from pymongo import ASCENDING
+from pymongo import ASCENDING, WriteConcern
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.read_concern import ReadConcern
+from pymongo.read_preferences import _ServerMode
 
 from aiomotorengine.base.document import CollectionDocument
 from aiomotorengine.base.fields import BaseField
 from aiomotorengine.base.state import Projection
+from aiomotorengine.connection import (
+    ReadConcernOption,
+    ReadPreferenceOption,
+    WriteConcernOption,
+    read_concern_option,
+    read_preference_option,
+    write_concern_option,
+)
 from aiomotorengine.errors import InvalidQueryError, MultipleObjectsReturned, describe_value
 from aiomotorengine.fields.list_field import ListField
 from aiomotorengine.query.compiler import resolve_field_path
@@ -65,7 +75,9 @@ class QuerySet(Generic[D]):
         self._limit = 0
         self._projection: Projection | None = None
         self._alias: str | None = None
-        self._read_preference: Any = None
+        self._read_preference: _ServerMode | None = None
+        self._read_concern: ReadConcern | None = None
+        self._write_concern: WriteConcern | None = None
 
     def __repr__(self) -> str:
         return f"<QuerySet {self._document.__name__} filter={self.query!r}>"
@@ -79,6 +91,8 @@ class QuerySet(Generic[D]):
         other._projection = self._projection
         other._alias = self._alias
         other._read_preference = self._read_preference
+        other._read_concern = self._read_concern
+        other._write_concern = self._write_concern
         return other
 
     # --- building ------------------------------------------------------------------------
@@ -135,9 +149,31 @@ class QuerySet(Generic[D]):
         self._alias = require_alias(alias, connection)
         return self
 
-    def read_preference(self, read_preference: Any) -> Self:
-        """Read with this ``pymongo.ReadPreference`` (e.g. ``ReadPreference.SECONDARY``)."""
-        self._read_preference = read_preference
+    def read_preference(self, read_preference: ReadPreferenceOption) -> Self:
+        """Read with this read preference: ``ReadPreference.SECONDARY``, ``Secondary(...)``
+        or a mode name such as ``"secondaryPreferred"`` (over the model's and connection's)."""
+        where = f"{self._document.__name__}.objects.read_preference()"
+        self._read_preference = read_preference_option(read_preference, where)
+        return self
+
+    def read_concern(self, read_concern: ReadConcernOption) -> Self:
+        """Read with this read concern: ``"majority"``, ``"local"``... or a ``ReadConcern``
+        (over the model's and connection's)::
+
+            await Order.objects.read_concern("majority").filter(paid=True).find_all()
+        """
+        where = f"{self._document.__name__}.objects.read_concern()"
+        self._read_concern = read_concern_option(read_concern, where)
+        return self
+
+    def write_concern(self, write_concern: WriteConcernOption) -> Self:
+        """Write with this write concern: ``{"w": "majority", "wtimeout": 5000}``, ``"majority"``,
+        ``1`` or a ``WriteConcern`` (over the model's and connection's)::
+
+            await Order.objects.write_concern("majority").filter(id=order_id).update(paid=True)
+        """
+        where = f"{self._document.__name__}.objects.write_concern()"
+        self._write_concern = write_concern_option(write_concern, where)
         return self
 
     def batch(self, batch: BatchQuery) -> BatchedQuerySet[D]:
@@ -166,8 +202,16 @@ class QuerySet(Generic[D]):
     # --- execution -----------------------------------------------------------------------
     async def _collection(self, alias: str | None) -> tuple[str, AsyncCollection[dict[str, Any]]]:
         resolved, collection = await prepared_collection(self._document, alias or self._alias)
-        if self._read_preference is not None:
-            collection = collection.with_options(read_preference=self._read_preference)
+        if (
+            self._read_preference is not None
+            or self._read_concern is not None
+            or self._write_concern is not None
+        ):
+            collection = collection.with_options(
+                read_preference=self._read_preference,
+                read_concern=self._read_concern,
+                write_concern=self._write_concern,
+            )
         return resolved, collection
 
     def _find_options(self) -> dict[str, Any]:
@@ -335,7 +379,7 @@ class QuerySet(Generic[D]):
     async def create(self, alias: str | None = None, **values: Any) -> D:
         """Build a document from ``values``, validate it and insert it."""
         document = self._document(**values)
-        return await save_document(document, alias or self._alias)
+        return await save_document(document, alias or self._alias, self._write_concern)
 
     async def bulk_insert(self, documents: Iterable[D], alias: str | None = None) -> list[D]:
         """Validate every document, then insert them all with one ``insert_many``.

@@ -20,8 +20,10 @@ from aiomotorengine.connection import (
     disconnect,
     get_connection,
     register_connection,
+    run_in_transaction,
     set_default_connection,
     switch_connection,
+    transaction,
     unregister_connection,
 )
 from aiomotorengine.document import (
@@ -40,6 +42,7 @@ from aiomotorengine.errors import (
     InvalidQueryError,
     LoadReferencesRequiredError,
     MultipleObjectsReturned,
+    TransactionError,
     UniqueKeyViolationError,
 )
 from aiomotorengine.fields import (
@@ -117,6 +120,7 @@ __all__ = [
     "QuerySet",
     "ReferenceField",
     "StringField",
+    "TransactionError",
     "TypedDocument",
     "TypedEmbeddedDocument",
     "URLField",
@@ -129,8 +133,10 @@ __all__ = [
     "ensure_indexes",
     "get_connection",
     "register_connection",
+    "run_in_transaction",
     "set_default_connection",
     "switch_connection",
     "sync_indexes",
+    "transaction",
     "unregister_connection",
 ]

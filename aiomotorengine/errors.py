@@ -18,6 +18,7 @@ __all__ = [
     "InvalidQueryError",
     "LoadReferencesRequiredError",
     "MultipleObjectsReturned",
+    "TransactionError",
     "UniqueKeyViolationError",
 ]
 
@@ -117,6 +118,11 @@ class MultipleObjectsReturned(AioMotorEngineError, LookupError):
 
 class DocumentDeletedError(AioMotorEngineError, LookupError):
     """``save()`` or ``reload()`` of a document whose database copy no longer exists."""
+
+
+class TransactionError(AioMotorEngineError):
+    """A transaction was used where it cannot run (from a task started inside its block) or was
+    rolled back because a nested block that joined it raised."""
 
 
 class UniqueKeyViolationError(AioMotorEngineError, ValueError):

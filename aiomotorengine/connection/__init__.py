@@ -8,6 +8,7 @@ a task-wide :func:`switch_connection`, and finally the default alias.
 
 The work is done in :mod:`~aiomotorengine.connection.registry` (aliases, default, switches),
 :mod:`~aiomotorengine.connection.database` (the handle and its client),
+:mod:`~aiomotorengine.connection.transactions` (ambient transactions, per task),
 :mod:`~aiomotorengine.connection.concerns` (read preferences and concerns as users write them)
 and :mod:`~aiomotorengine.connection.redaction` (secrets kept out of reprs and messages).
 """
@@ -38,6 +39,13 @@ from aiomotorengine.connection.registry import (
     switch_connection,
     unregister_connection,
 )
+from aiomotorengine.connection.transactions import (
+    Transaction,
+    TransactionBlock,
+    current_transaction,
+    run_in_transaction,
+    transaction,
+)
 
 __all__ = [
     "DEFAULT_ALIAS",
@@ -45,8 +53,11 @@ __all__ = [
     "Database",
     "ReadConcernOption",
     "ReadPreferenceOption",
+    "Transaction",
+    "TransactionBlock",
     "WriteConcernOption",
     "connect",
+    "current_transaction",
     "declared_alias",
     "disconnect",
     "disconnect_all",
@@ -58,8 +69,10 @@ __all__ = [
     "register_connection",
     "registered_aliases",
     "resolve_alias",
+    "run_in_transaction",
     "set_default_connection",
     "switch_connection",
+    "transaction",
     "unregister_connection",
     "write_concern_option",
 ]

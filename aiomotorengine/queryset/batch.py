@@ -14,12 +14,17 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import bson
 from pymongo import DeleteMany, DeleteOne, InsertOne, UpdateMany, UpdateOne
-from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 from pymongo.results import BulkWriteResult
 
 from aiomotorengine.base.document import CollectionDocument
-from aiomotorengine.connection import declared_alias, get_connection, resolve_alias
+from aiomotorengine.connection import (
+    declared_alias,
+    get_connection,
+    resolve_alias,
+    run_in_transaction,
+)
 from aiomotorengine.errors import (
     ConnectionError,
     DocumentDeletedError,
@@ -33,6 +38,7 @@ from aiomotorengine.queryset.driver_errors import (
 )
 from aiomotorengine.queryset.indexes import prepared_collection
 from aiomotorengine.queryset.persistence import update_spec
+from aiomotorengine.queryset.transactions import remember_state, session_for
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -123,7 +129,7 @@ class BatchQuery:
         if not state.persisted:
             son = document._insert_son(assign_id=True)
             checked_size(model, son, bson.encode(son, codec_options=codec_options))
-            write = _Write(model, InsertOne(son), lambda: document._inserted(son, alias))
+            write = _Write(model, InsertOne(son), lambda: _inserted(document, son, alias))
         else:
             change = document._changes()
             if change is None:
@@ -134,7 +140,7 @@ class BatchQuery:
             write = _Write(
                 model,
                 UpdateOne({"_id": document._stored_id()}, spec),
-                lambda: document._updated(sets, unsets, alias),
+                lambda: _updated(document, sets, unsets, alias),
                 document_update=True,
             )
         previous = self._pending_saves.get(id(document))
@@ -197,29 +203,39 @@ class BatchQuery:
         self.clear()
         if not collections:
             return
-        handle = get_connection(self.alias)
-        # Every model's declared indexes first: nothing is written if one cannot be created.
+        alias = self.alias
+        # Every model's declared indexes first (outside any transaction): nothing is written if
+        # one cannot be created. A collection is written with its first model's concerns.
+        targets: dict[str, AsyncCollection[dict[str, Any]]] = {}
         models = dict.fromkeys(write.model for queued in collections for write in queued.writes)
         for model in models:
-            await prepared_collection(model, self.alias)
+            _, target = await prepared_collection(model, alias)
+            targets.setdefault(model.__collection__, target)
         if not self.transaction:
+            # Inside an open transaction (``async with transaction():``) the writes join it.
             for collection in collections:
-                await self._write(handle.collection(collection.name), collection, None)
+                await self._write(targets[collection.name], collection, deferred=False)
             return
 
-        async def run(session: AsyncClientSession) -> None:
+        async def send() -> None:
             for collection in collections:
-                await self._write(handle.collection(collection.name), collection, session)
+                await self._write(targets[collection.name], collection, deferred=True)
 
-        async with handle.client.start_session() as session:
-            await session.with_transaction(run)
+        await run_in_transaction(send, connection=alias)
         for collection in collections:
             _finish(collection.writes)
 
     async def _write(
-        self, target: Any, collection: _Collection, session: AsyncClientSession | None
+        self,
+        target: AsyncCollection[dict[str, Any]],
+        collection: _Collection,
+        *,
+        deferred: bool,
     ) -> BulkWriteResult:
+        """Send one collection's writes; unless ``deferred`` (until the batch's own transaction
+        commits), mark the documents saved at once."""
         writes = collection.writes
+        session = session_for(self.alias)
         try:
             result: BulkWriteResult = await target.bulk_write(
                 [write.request for write in writes], ordered=True, session=session
@@ -227,14 +243,14 @@ class BatchQuery:
         except BulkWriteError as error:
             errors = (error.details or {}).get("writeErrors") or [{}]
             index = errors[0].get("index", 0)
-            if session is None:
+            if not deferred:
                 _finish(writes[:index])  # ordered: those before the failure were applied
             if is_duplicate_key(error):
                 raise unique_key_violation(writes[index].model, error) from None
             raise
         except DuplicateKeyError as error:
             raise unique_key_violation(writes[0].model, error) from None
-        if session is None:
+        if not deferred:
             _finish(writes)
         updates = sum(1 for write in writes if write.document_update)
         has_update_many = any(isinstance(write.request, UpdateMany) for write in writes)
@@ -254,6 +270,18 @@ def _finish(writes: list[_Write]) -> None:
     for write in writes:
         if write.finish is not None:
             write.finish()
+
+
+def _inserted(document: CollectionDocument, son: dict[str, Any], alias: str) -> None:
+    remember_state(document, alias)  # joined to an open transaction: a rollback undoes it
+    document._inserted(son, alias)
+
+
+def _updated(
+    document: CollectionDocument, sets: dict[str, Any], unsets: dict[str, Any], alias: str
+) -> None:
+    remember_state(document, alias)
+    document._updated(sets, unsets, alias)
 
 
 def _is_document_class(model: object) -> bool:

@@ -24,6 +24,7 @@ from aiomotorengine.queryset.driver_errors import (
     unique_key_violation,
 )
 from aiomotorengine.queryset.indexes import prepared_collection
+from aiomotorengine.queryset.transactions import remember_state, session_for
 
 __all__ = [
     "delete_document",
@@ -109,11 +110,12 @@ async def _save(document: D, alias: str | None, write_concern: WriteConcernOptio
         son = document._insert_son()
         resolved, collection = await _target(document, alias, write_concern, "save")
         try:
-            await collection.insert_one(son)
+            await collection.insert_one(son, session=session_for(resolved))
         except DuplicateKeyError as error:
             raise unique_key_violation(document_class, error) from None
         except DocumentTooLarge:
             raise document_too_large(document_class, son) from None
+        remember_state(document, resolved)
         document._inserted(son, resolved)
         return document
     change = document._changes()
@@ -123,7 +125,9 @@ async def _save(document: D, alias: str | None, write_concern: WriteConcernOptio
     resolved, collection = await _target(document, alias, write_concern, "save")
     identifier = document._stored_id()
     try:
-        result = await collection.update_one({"_id": identifier}, update_spec(sets, unsets))
+        result = await collection.update_one(
+            {"_id": identifier}, update_spec(sets, unsets), session=session_for(resolved)
+        )
     except DuplicateKeyError as error:
         raise unique_key_violation(document_class, error) from None
     except DocumentTooLarge:
@@ -133,6 +137,7 @@ async def _save(document: D, alias: str | None, write_concern: WriteConcernOptio
             f"{document_class.__name__} _id={identifier!r} no longer exists in collection "
             f"{document_class.__collection__!r} (deleted meanwhile?); nothing was written"
         )
+    remember_state(document, resolved)
     document._updated(sets, unsets, resolved)
     return document
 
@@ -146,8 +151,10 @@ async def delete_document(
     identifier = document._stored_id()
     if identifier is None:
         return 0
-    _, collection = await _target(document, alias or document._state.alias, write_concern, "delete")
-    result = await collection.delete_one({"_id": identifier})
+    resolved, collection = await _target(
+        document, alias or document._state.alias, write_concern, "delete"
+    )
+    result = await collection.delete_one({"_id": identifier}, session=session_for(resolved))
     return result.deleted_count
 
 
@@ -156,11 +163,12 @@ async def reload_document(document: D, alias: str | None = None) -> D:
     document_class = type(document)
     resolved, collection = await prepared_collection(document_class, alias or document._state.alias)
     identifier = document._stored_id()
-    son = await collection.find_one({"_id": identifier})
+    son = await collection.find_one({"_id": identifier}, session=session_for(resolved))
     if son is None:
         raise DocumentDeletedError(
             f"{document_class.__name__} _id={identifier!r} does not exist in collection "
             f"{document_class.__collection__!r}"
         )
+    remember_state(document, resolved)
     document._reloaded(son, resolved)
     return document

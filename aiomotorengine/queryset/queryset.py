@@ -36,6 +36,7 @@ from aiomotorengine.queryset.driver_errors import is_duplicate_key, unique_key_v
 from aiomotorengine.queryset.indexes import ensure_indexes, prepared_collection
 from aiomotorengine.queryset.persistence import encode_for_insert, save_document
 from aiomotorengine.queryset.references import load_references
+from aiomotorengine.queryset.transactions import remember_state, session_for
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -235,7 +236,7 @@ class QuerySet(Generic[D]):
         ``lazy=False`` loads references too (one query per referenced collection).
         """
         resolved, collection = await self._collection(alias)
-        cursor = collection.find(self.query, **self._find_options())
+        cursor = collection.find(self.query, session=session_for(resolved), **self._find_options())
         documents = self._hydrate(await cursor.to_list(None), resolved)
         await self._maybe_load_references(documents, lazy)
         return documents
@@ -248,7 +249,7 @@ class QuerySet(Generic[D]):
         options = self._find_options()
         if length is not None:
             options["limit"] = min(length, self._limit) if self._limit else length
-        cursor = collection.find(self.query, **options)
+        cursor = collection.find(self.query, session=session_for(resolved), **options)
         try:
             sons = await cursor.to_list(length)
         finally:
@@ -268,7 +269,7 @@ class QuerySet(Generic[D]):
 
     async def _stream(self) -> AsyncIterator[D]:
         resolved, collection = await self._collection(None)
-        cursor = collection.find(self.query, **self._find_options())
+        cursor = collection.find(self.query, session=session_for(resolved), **self._find_options())
         try:
             if self._document.__lazy__:
                 document_class = self._document
@@ -287,8 +288,8 @@ class QuerySet(Generic[D]):
 
     async def count(self, alias: str | None = None) -> int:
         """The number of matching documents (respecting ``skip``/``limit``)."""
-        _, collection = await self._collection(alias)
-        options: dict[str, Any] = {}
+        resolved, collection = await self._collection(alias)
+        options: dict[str, Any] = {"session": session_for(resolved)}
         if self._skip:
             options["skip"] = self._skip
         if self._limit:
@@ -317,6 +318,7 @@ class QuerySet(Generic[D]):
         resolved, collection = await queryset._collection(alias)
         query = queryset.query
         options = queryset._find_options()
+        options["session"] = session_for(resolved)
         if set(query) == {"_id"} and not isinstance(query["_id"], dict):
             son = await collection.find_one(query, **options)
             documents = [son] if son is not None else []
@@ -339,6 +341,7 @@ class QuerySet(Generic[D]):
         resolved, collection = await self._collection(alias)
         options = self._find_options()
         options["limit"] = 1
+        options["session"] = session_for(resolved)
         documents = await collection.find(self.query, **options).to_list(1)
         hydrated = self._hydrate(documents, resolved)
         await self._maybe_load_references(hydrated, None)
@@ -346,8 +349,10 @@ class QuerySet(Generic[D]):
 
     async def exists(self, alias: str | None = None) -> bool:
         """Whether any document matches (after ``skip()``, if set)."""
-        _, collection = await self._collection(alias)
-        found = await collection.find_one(self.query, projection={"_id": 1}, skip=self._skip)
+        resolved, collection = await self._collection(alias)
+        found = await collection.find_one(
+            self.query, projection={"_id": 1}, skip=self._skip, session=session_for(resolved)
+        )
         return found is not None
 
     @overload
@@ -369,8 +374,8 @@ class QuerySet(Generic[D]):
         path, resolved_field, _ = resolve_field_path(
             self._document, field_name(self._document, field), allow_operator=False
         )
-        _, collection = await self._collection(alias)
-        values = await collection.distinct(path, self.query)
+        resolved, collection = await self._collection(alias)
+        values = await collection.distinct(path, self.query, session=session_for(resolved))
         if resolved_field is None:
             return values
         convert = resolved_field.element_field().from_son
@@ -409,24 +414,26 @@ class QuerySet(Generic[D]):
         resolved, collection = await self._collection(alias)
         encoded = encode_for_insert(self._document, sons, collection.codec_options)
         try:
-            await collection.insert_many(encoded)
+            await collection.insert_many(encoded, session=session_for(resolved))
         except (DuplicateKeyError, BulkWriteError) as error:
             if not is_duplicate_key(error):
                 raise
             # The insert is ordered: the documents before the failing one were written.
             inserted = (error.details or {}).get("nInserted", 0)
             for document, son in zip(documents[:inserted], sons, strict=False):
+                remember_state(document, resolved)
                 document._inserted(son, resolved)
             raise unique_key_violation(self._document, error) from None
         for document, son in zip(documents, sons, strict=True):
+            remember_state(document, resolved)
             document._inserted(son, resolved)
         return documents
 
     async def delete(self, alias: str | None = None) -> int:
         """Delete every matching document; returns how many were deleted."""
         self.refuse_skip_limit("delete")
-        _, collection = await self._collection(alias)
-        result = await collection.delete_many(self.query)
+        resolved, collection = await self._collection(alias)
+        result = await collection.delete_many(self.query, session=session_for(resolved))
         return result.deleted_count
 
     async def update(
@@ -459,12 +466,13 @@ class QuerySet(Generic[D]):
         if many:
             self.refuse_skip_limit("update")
         spec = compile_update(self._document, definition, operations)
-        _, collection = await self._collection(alias)
+        resolved, collection = await self._collection(alias)
+        session = session_for(resolved)
         try:
             if many:
-                result = await collection.update_many(self.query, spec)
+                result = await collection.update_many(self.query, spec, session=session)
             else:
-                result = await collection.update_one(self.query, spec)
+                result = await collection.update_one(self.query, spec, session=session)
         except DuplicateKeyError as error:
             raise unique_key_violation(self._document, error) from None
         return UpdateResult(count=result.modified_count, matched=result.matched_count)

@@ -20,6 +20,7 @@ from aiomotorengine.connection import resolve_alias
 from aiomotorengine.errors import InvalidQueryError
 from aiomotorengine.fields.reference_field import DanglingReference
 from aiomotorengine.queryset.indexes import prepared_collection
+from aiomotorengine.queryset.transactions import session_for
 
 __all__ = ["LoadedReferences", "load_references"]
 
@@ -121,7 +122,8 @@ async def load_references(
         next_level: list[CollectionDocument] = []
         for (reference_type, alias), ids in pending.items():
             _, collection = await prepared_collection(reference_type, alias)
-            found = await collection.find({"_id": {"$in": list(ids)}}).to_list(None)
+            query = {"_id": {"$in": list(ids)}}
+            found = await collection.find(query, session=session_for(alias)).to_list(None)
             by_id = loaded[reference_type]
             for instance in reference_type.hydrate(found, alias=alias):
                 by_id[instance._stored_id()] = instance

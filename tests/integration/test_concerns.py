@@ -11,6 +11,7 @@ from pymongo import ReadPreference, WriteConcern
 from pymongo.read_concern import ReadConcern
 
 from aiomotorengine import (
+    BatchQuery,
     Database,
     Document,
     IntField,
@@ -18,6 +19,7 @@ from aiomotorengine import (
     ReferenceField,
     StringField,
     connect,
+    transaction,
 )
 from aiomotorengine.testing import CommandRecorder
 
@@ -57,11 +59,13 @@ async def test_a_model_declares_them_for_all_its_operations(
     await entry.save()
     await Ledger.objects.filter(amount=2).update(inc__amount=1)
     await Ledger.objects.bulk_insert([Ledger(amount=5)])
+    async with BatchQuery() as batch:
+        batch.create(Ledger, amount=6)
     await entry.delete()
     for name in ("insert", "update", "delete"):
         for command in recorder.named(name):
             assert command["writeConcern"] == {"w": "majority", "wtimeout": 5000}, name
-    assert len(recorder.named("insert")) == 2 and len(recorder.named("update")) == 2
+    assert len(recorder.named("insert")) == 3 and len(recorder.named("update")) == 2
 
     await Ledger.objects.find_all()
     await Ledger.objects.count()
@@ -175,6 +179,22 @@ async def test_the_connections_own_pass_through_and_a_model_overrides_them(
     assert last(recorder, "insert")["writeConcern"] == {"w": 1, "j": True}
     assert last(recorder, "find")["readConcern"] == {"level": "local"}
     assert last(recorder, "find")["$readPreference"] == {"mode": "primaryPreferred"}
+
+
+async def test_inside_a_transaction_the_transactions_own_apply(
+    monitored: tuple[Database, CommandRecorder],
+) -> None:
+    _, recorder = monitored
+    await Ledger.objects.count()
+    recorder.clear()
+    async with transaction(write_concern="majority", read_concern="snapshot"):
+        await Ledger.objects.create(amount=1)
+        await Ledger.objects.find_all()
+    insert, find = recorder.named("insert")[0], recorder.named("find")[0]
+    assert "writeConcern" not in insert  # MongoDB refuses one per operation in a transaction
+    assert insert["readConcern"] == {"level": "snapshot"}  # the transaction's first command
+    assert "readConcern" not in find and "$readPreference" not in find
+    assert last(recorder, "commitTransaction")["writeConcern"] == {"w": "majority"}
 
 
 async def test_bad_values_are_refused_naming_where(db: Database) -> None:

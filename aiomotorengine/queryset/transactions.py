@@ -1,0 +1,36 @@
+"""What the queryset layer's driver calls take from an ambient transaction.
+
+Every driver call of a read or write passes ``session=session_for(alias)``: the session of the
+transaction this task has open on that connection (``async with transaction():``), else
+``None``, the driver's own implicit session. Work the ODM does on its own behalf (creating
+declared indexes) never asks, so it never runs inside a user's transaction. A write that marks
+a document saved calls :func:`remember_state` first, so that a rollback leaves the document as
+it was before the transaction.
+"""
+
+from __future__ import annotations
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from aiomotorengine.base.document import CollectionDocument
+from aiomotorengine.connection import current_transaction
+
+__all__ = ["remember_state", "session_for"]
+
+
+def session_for(alias: str) -> AsyncClientSession | None:
+    """The session of the transaction open on connection ``alias`` in this task, or ``None``."""
+    transaction = current_transaction(alias)
+    return None if transaction is None else transaction.session
+
+
+def remember_state(document: CollectionDocument, alias: str) -> None:
+    """Before a write on ``alias`` changes what ``document`` knows of its stored copy: inside a
+    transaction, have a rollback restore it (the first write of the document in the transaction
+    records it)."""
+    transaction = current_transaction(alias)
+    if transaction is None or transaction.remembers(id(document)):
+        return
+    snapshot = document._state.stored_snapshot()
+    # The closure keeps the document alive, so its id() names no other document meanwhile.
+    transaction.on_rollback(id(document), lambda: document._state.restore_stored(snapshot))

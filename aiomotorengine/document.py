@@ -69,6 +69,7 @@ class Document(CollectionDocument):
 
     ``__collection__`` names it (default: the class name); ``__alias__`` (or
     ``__connection__``) picks the connection; ``__lazy__ = False`` loads references eagerly;
+    ``__shard_key__`` names the fields of a sharded collection's shard key;
     ``__read_preference__``, ``__read_concern__`` and ``__write_concern__`` override the
     connection's for the model's operations::
 

@@ -139,7 +139,7 @@ class BatchQuery:
             checked_size(model, sets, bson.encode(spec, codec_options=codec_options))
             write = _Write(
                 model,
-                UpdateOne({"_id": document._stored_id()}, spec),
+                UpdateOne(document._stored_filter(), spec),
                 lambda: _updated(document, sets, unsets, alias),
                 document_update=True,
             )
@@ -160,15 +160,15 @@ class BatchQuery:
         return self.save(model(**values))
 
     def delete(self, document: CollectionDocument) -> None:
-        """Queue the deletion of ``document`` (by ``_id``; nothing when it has none)."""
+        """Queue the deletion of ``document`` (by ``_id`` and shard key; nothing when it has no
+        ``_id``)."""
         model = self._document_class(document, "delete")
         self._check_alias(model, document._state.alias, f"{document!r}")
-        identifier = document._stored_id()
-        if identifier is None:
+        if document._stored_id() is None:
             return
         # A save queued later must come after this delete, not replace a save before it.
         self._pending_saves.pop(id(document), None)
-        self._queue(model, _Write(model, DeleteOne({"_id": identifier})))
+        self._queue(model, _Write(model, DeleteOne(document._stored_filter())))
 
     def _document_class(self, document: CollectionDocument, what: str) -> type[CollectionDocument]:
         model = type(document)

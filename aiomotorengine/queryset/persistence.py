@@ -71,8 +71,8 @@ def update_spec(sets: dict[str, Any], unsets: dict[str, Any]) -> dict[str, Any]:
 async def save_document(
     document: D, alias: str | None = None, write_concern: WriteConcernOption | None = None
 ) -> D:
-    """Insert a new document, or ``$set``/``$unset`` what changed in a loaded one, with
-    ``write_concern`` if given.
+    """Insert a new document, or ``$set``/``$unset`` what changed in a loaded one (filtering
+    on ``_id`` and the shard key), with ``write_concern`` if given.
 
     Saves of one document run one after the other: a second ``save()`` started while the
     first is in flight waits for it, then sends what is still unsaved (never a second insert).
@@ -122,11 +122,12 @@ async def _save(document: D, alias: str | None, write_concern: WriteConcernOptio
     if change is None:
         return document
     sets, unsets = change
+    selector = document._stored_filter()
     resolved, collection = await _target(document, alias, write_concern, "save")
     identifier = document._stored_id()
     try:
         result = await collection.update_one(
-            {"_id": identifier}, update_spec(sets, unsets), session=session_for(resolved)
+            selector, update_spec(sets, unsets), session=session_for(resolved)
         )
     except DuplicateKeyError as error:
         raise unique_key_violation(document_class, error) from None
@@ -147,23 +148,24 @@ async def delete_document(
     alias: str | None = None,
     write_concern: WriteConcernOption | None = None,
 ) -> int:
-    """Delete one document by ``_id``; returns 0 or 1."""
-    identifier = document._stored_id()
-    if identifier is None:
+    """Delete one document by ``_id`` (and shard key); returns 0 or 1."""
+    if document._stored_id() is None:
         return 0
+    selector = document._stored_filter()
     resolved, collection = await _target(
         document, alias or document._state.alias, write_concern, "delete"
     )
-    result = await collection.delete_one({"_id": identifier}, session=session_for(resolved))
+    result = await collection.delete_one(selector, session=session_for(resolved))
     return result.deleted_count
 
 
 async def reload_document(document: D, alias: str | None = None) -> D:
-    """Replace the document's state with its database copy."""
+    """Replace the document's state with its database copy (found by ``_id`` and shard key)."""
     document_class = type(document)
+    selector = document._stored_filter()
     resolved, collection = await prepared_collection(document_class, alias or document._state.alias)
     identifier = document._stored_id()
-    son = await collection.find_one({"_id": identifier}, session=session_for(resolved))
+    son = await collection.find_one(selector, session=session_for(resolved))
     if son is None:
         raise DocumentDeletedError(
             f"{document_class.__name__} _id={identifier!r} does not exist in collection "

@@ -134,6 +134,7 @@ class QuerySet(Generic[D]):
         """Load only these fields (``_id`` always); the documents remember what was loaded,
         and saving them touches only what changed."""
         paths = [self._path(field_name(self._document, field)) for field in fields]
+        paths += [f.db_field for f in self._document._shard_key_fields if f.db_field not in paths]
         self._projection = Projection.only(self._document._fields_by_db_field, paths)
         return self
 
@@ -142,6 +143,11 @@ class QuerySet(Generic[D]):
         paths = [self._path(field_name(self._document, field)) for field in fields]
         if "_id" in paths:
             raise InvalidQueryError(f"{self._document.__name__}: _id is always loaded")
+        for field in self._document._shard_key_fields:
+            if field.db_field in paths:
+                raise InvalidQueryError(
+                    f"{self._document.__name__}.{field.name}: part of the shard key, always loaded"
+                )
         self._projection = Projection.exclude(self._document._fields_by_db_field, paths)
         return self
 

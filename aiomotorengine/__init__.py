@@ -73,6 +73,7 @@ from aiomotorengine.management import Index, ensure_indexes, sync_indexes
 from aiomotorengine.query import Q
 from aiomotorengine.queryset import BatchQuery, QuerySet, UpdateResult
 from aiomotorengine.queryset.aggregation import Aggregation
+from aiomotorengine.queryset.streams import ChangeEvent, ChangeStream
 
 try:  # the one source of truth is pyproject.toml, through the installed metadata
     __version__ = importlib.metadata.version("aiomotorengine-odm")
@@ -88,6 +89,8 @@ __all__ = [
     "BatchQuery",
     "BinaryField",
     "BooleanField",
+    "ChangeEvent",
+    "ChangeStream",
     "ConnectionError",
     "ContextQuery",
     "DanglingReference",

@@ -36,6 +36,7 @@ from aiomotorengine.queryset.driver_errors import is_duplicate_key, unique_key_v
 from aiomotorengine.queryset.indexes import ensure_indexes, prepared_collection
 from aiomotorengine.queryset.persistence import encode_for_insert, save_document
 from aiomotorengine.queryset.references import load_references
+from aiomotorengine.queryset.streams import ChangeStream, watch_changes
 from aiomotorengine.queryset.transactions import remember_state, session_for
 
 if TYPE_CHECKING:
@@ -490,6 +491,38 @@ class QuerySet(Generic[D]):
         if self._filters:
             aggregation.raw([{"$match": self.query}])
         return aggregation
+
+    def watch(
+        self,
+        full_document: str | None = "updateLookup",
+        resume_after: Mapping[str, Any] | None = None,
+        *,
+        start_after: Mapping[str, Any] | None = None,
+        max_await_time_ms: int | None = None,
+        batch_size: int | None = None,
+    ) -> ChangeStream[D]:
+        """The changes of matching documents, as typed events (a change stream; needs a replica
+        set or a sharded cluster). The filter applies to the changed document (``fullDocument``;
+        ``id`` to the document key, which deletes carry too)::
+
+            async with Order.objects.filter(status="paid").watch() as stream:
+                async for event in stream:
+                    event.operation, event.document_id, event.document
+
+        ``resume_after=event.resume_token`` resumes after an event seen before; the other
+        options are the driver's ``watch()`` options.
+        """
+        self.refuse_skip_limit("watch")
+        return watch_changes(
+            self._document,
+            self._collection,
+            self.query,
+            full_document=full_document,
+            resume_after=resume_after,
+            start_after=start_after,
+            max_await_time_ms=max_await_time_ms,
+            batch_size=batch_size,
+        )
 
     async def ensure_index(self, alias: str | None = None) -> int:
         """Create the indexes the model declares (idempotent); returns how many."""

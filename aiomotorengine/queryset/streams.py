@@ -42,7 +42,11 @@ class ChangeEvent(Generic[D]):
     or when the stream gives no full document); ``updated_fields`` and ``removed_fields`` what an
     update changed, by attribute path (values converted by their fields where the path names a
     whole field); ``resume_token`` resumes a stream after this event (``watch(resume_after=...)``);
-    ``raw`` is the event as the server sent it.
+    ``raw`` is the event as the server sent it::
+
+        event = await stream.next()
+        if event.operation == "update" and "status" in event.updated_fields:
+            notify(event.document_id, event.document.status)
     """
 
     __slots__ = (
@@ -68,7 +72,7 @@ class ChangeEvent(Generic[D]):
         self.updated_fields: dict[str, Any] = {}
         for path, value in (description.get("updatedFields") or {}).items():
             name, field = attribute_path(model, path)
-            if field is not None and value is not None and name.count(".") == path.count("."):
+            if field is not None and value is not None:  # the path names a whole field
                 value = field.from_son(value)
             self.updated_fields[name] = value
         self.removed_fields: list[str] = [
@@ -86,7 +90,11 @@ class ChangeStream(Generic[D]):
     block ends), or directly as ``async for event in qs.watch()`` (closed when the loop ends,
     including by ``break``). ``await stream.next()`` waits for the next event,
     ``await stream.try_next()`` returns ``None`` when none is ready. ``resume_token`` is where
-    to resume after the last event seen (also advanced by the server while nothing changes).
+    to resume after the last event seen (also advanced by the server while nothing changes)::
+
+        async for event in Order.objects.watch(resume_after=saved_token):
+            await handle(event)
+            saved_token = event.resume_token
     """
 
     def __init__(self, model: type[D], opener: StreamOpener) -> None:

@@ -19,8 +19,10 @@ from aiomotorengine.connection import (
     disconnect,
     get_connection,
     register_connection,
+    run_in_transaction,
     set_default_connection,
     switch_connection,
+    transaction,
     unregister_connection,
 )
 from aiomotorengine.document import (
@@ -41,6 +43,7 @@ from aiomotorengine.errors import (
     InvalidQueryError,
     LoadReferencesRequiredError,
     MultipleObjectsReturned,
+    TransactionError,
     UniqueKeyViolationError,
 )
 from aiomotorengine.fields import (
@@ -71,6 +74,7 @@ from aiomotorengine.management import Index, ensure_indexes, sync_indexes
 from aiomotorengine.query import Q
 from aiomotorengine.queryset import BatchQuery, ContextQuery, QuerySet, UpdateResult
 from aiomotorengine.queryset.aggregation import Aggregation
+from aiomotorengine.queryset.streams import ChangeEvent, ChangeStream
 
 try:  # the one source of truth is pyproject.toml, through the installed metadata
     __version__ = importlib.metadata.version("aiomotorengine-odm")
@@ -87,6 +91,8 @@ __all__ = [
     "BatchQuery",
     "BinaryField",
     "BooleanField",
+    "ChangeEvent",
+    "ChangeStream",
     "ConcurrentModificationError",
     "ConnectionError",
     "ContextQuery",
@@ -120,6 +126,7 @@ __all__ = [
     "QuerySet",
     "ReferenceField",
     "StringField",
+    "TransactionError",
     "TypedDocument",
     "TypedEmbeddedDocument",
     "URLField",
@@ -132,8 +139,10 @@ __all__ = [
     "ensure_indexes",
     "get_connection",
     "register_connection",
+    "run_in_transaction",
     "set_default_connection",
     "switch_connection",
     "sync_indexes",
+    "transaction",
     "unregister_connection",
 ]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from aiomotorengine.base.document import BaseDocument, BaseEmbeddedDocument, CollectionDocument
 from aiomotorengine.base.registry import get_document
+from aiomotorengine.connection import ReadConcernOption, ReadPreferenceOption, WriteConcernOption
 from aiomotorengine.queryset import (
     BatchedDocument,
     BatchQuery,
@@ -73,16 +74,27 @@ class Document(CollectionDocument):
     connection's own); ``__lazy__ = False`` loads references eagerly; ``__auto_index__ = False``
     leaves index creation to ``ensure_index()``; ``__versioned__ = True`` refuses saves of stale
     copies (optimistic concurrency); ``__validator__ = True`` makes ``ensure_index()`` install a
-    server-side schema::
+    server-side schema; ``__shard_key__`` names the fields of a sharded collection's shard key;
+    ``__read_preference__``, ``__read_concern__`` and ``__write_concern__`` override the
+    connection's for the model's operations::
 
         class User(Document):
             __collection__ = "users"
+            __write_concern__ = {"w": "majority"}
             name = StringField(required=True)
 
         user = await User.objects.create(name="Ada")
     """
 
     objects: ClassVar[_QuerySetDescriptor] = _QuerySetDescriptor()
+    #: Where the model's reads go: ``ReadPreference.SECONDARY_PREFERRED``, ``Secondary(...)``
+    #: or a mode name (``"secondaryPreferred"``); ``None``: the connection's.
+    __read_preference__: ClassVar[ReadPreferenceOption | None] = None
+    #: The read concern of the model's reads (``"majority"``, ``ReadConcern(...)``).
+    __read_concern__: ClassVar[ReadConcernOption | None] = None
+    #: The write concern of the model's writes (``{"w": "majority", "wtimeout": 5000}``,
+    #: ``"majority"``, ``1``, ``WriteConcern(...)``).
+    __write_concern__: ClassVar[WriteConcernOption | None] = None
 
     def using(
         self, alias: str | None = None, *, connection: str | None = None, db: str | None = None
@@ -112,7 +124,9 @@ class Document(CollectionDocument):
         """
         return BatchedDocument(batch, self)
 
-    async def save(self, alias: str | None = None) -> Self:
+    async def save(
+        self, alias: str | None = None, *, write_concern: WriteConcernOption | None = None
+    ) -> Self:
         """Insert the document, or send what changed since it was loaded ($set/$unset; a
         list changed only by appends or only by removals as $push/$pullAll, so concurrent
         appends are not lost), where it lives; sent by ``using()`` where it does not live yet,
@@ -121,12 +135,17 @@ class Document(CollectionDocument):
         Validates first and writes nothing when validation fails. Returns the document. For a
         versioned model (``__versioned__ = True``), a copy that another writer saved since it
         was loaded raises ``ConcurrentModificationError`` and writes nothing.
+        ``write_concern`` overrides the model's and the connection's for this write:
+        ``await order.save(write_concern={"w": "majority"})``.
         """
-        return await save_document(self, alias)
+        return await save_document(self, alias, write_concern=write_concern)
 
-    async def delete(self, alias: str | None = None) -> int:
-        """Delete the document; returns how many were deleted (0 or 1)."""
-        return await delete_document(self, alias)
+    async def delete(
+        self, alias: str | None = None, *, write_concern: WriteConcernOption | None = None
+    ) -> int:
+        """Delete the document; returns how many were deleted (0 or 1). ``write_concern``
+        overrides the model's and the connection's for this write."""
+        return await delete_document(self, alias, write_concern=write_concern)
 
     async def reload(self, alias: str | None = None) -> Self:
         """Refresh every field from the database, dropping unsaved changes."""

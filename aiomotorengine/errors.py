@@ -20,6 +20,7 @@ __all__ = [
     "InvalidQueryError",
     "LoadReferencesRequiredError",
     "MultipleObjectsReturned",
+    "TransactionError",
     "UniqueKeyViolationError",
 ]
 
@@ -163,6 +164,11 @@ class ConcurrentModificationError(AioMotorEngineError):
         self.document_id = document_id
         self.expected_version = expected_version
         self.stored_version = stored_version
+
+
+class TransactionError(AioMotorEngineError):
+    """A transaction was used where it cannot run (from a task started inside its block) or was
+    rolled back because a nested block that joined it raised."""
 
 
 class UniqueKeyViolationError(AioMotorEngineError, ValueError):

@@ -121,6 +121,7 @@ class DocumentMetaclass(type):
             for attribute, field in fields.items()
         )
         cls._reference_plan = None  # built on first use: referenced classes may come later
+        cls._shard_key_fields = _shard_key_fields(name, fields, getattr(cls, "__shard_key__", ()))
         cls._query_cache = {}
         if "__collection__" not in namespace and cls._has_collection:
             cls.__collection__ = name
@@ -133,6 +134,29 @@ class DocumentMetaclass(type):
         cls._unbound = cls
         register_document(cls)
         return cls  # type: ignore[no-any-return]
+
+
+def _shard_key_fields(
+    model: str, fields: dict[str, BaseField[Any]], names: tuple[str, ...] | str
+) -> tuple[BaseField[Any], ...]:
+    """The fields a model's ``__shard_key__`` names (attribute names; ``_id`` left out: every
+    filter of one document has it already)."""
+    if isinstance(names, str):
+        names = (names,)
+    shard_key = []
+    for name in names:
+        field = fields.get(name) if isinstance(name, str) else None
+        if field is None:
+            known = ", ".join(sorted(fields))
+            raise InvalidDocumentError(
+                f"{model}.__shard_key__: no field named {describe_value(name)} (fields: {known})",
+                model=model,
+                field=str(name),
+                value=names,
+            )
+        if field.db_field != "_id":
+            shard_key.append(field)
+    return tuple(shard_key)
 
 
 class BaseDocument(metaclass=DocumentMetaclass):
@@ -891,6 +915,10 @@ class CollectionDocument(BaseDocument):
     #: ``True``: ``ensure_indexes()``/``sync_indexes()`` also install :meth:`bson_schema` as
     #: the collection's validator, so that other writers cannot store what the model forbids.
     __validator__: ClassVar[bool] = False
+    #: The fields of the collection's shard key (attribute names): ``save()``, ``delete()`` and
+    #: ``reload()`` filter on their stored values, and changing them is refused.
+    __shard_key__: ClassVar[tuple[str, ...]] = ()
+    _shard_key_fields: ClassVar[tuple[BaseField[Any], ...]] = ()
     _has_collection: ClassVar[bool] = True
     #: The model a bound copy (:meth:`_bound`) was made from; the model itself otherwise.
     _unbound: ClassVar[type[CollectionDocument]]
@@ -1030,6 +1058,8 @@ class CollectionDocument(BaseDocument):
             self._delta("", sets, unsets, pushes, pulls)
         if "_id" in sets or "_id" in unsets:
             raise self._id_changed()
+        if self._shard_key_fields:
+            self._refuse_shard_key_changes(sets, unsets)
         state = self._state
         if state.projection is not None:
             self._refuse_partial_overwrites(sets, pulls, state.projection)
@@ -1042,7 +1072,7 @@ class CollectionDocument(BaseDocument):
             update["$push"] = {path: {"$each": items} for path, items in pushes.items()}
         if pulls:
             update["$pullAll"] = pulls
-        selector = {"_id": state.stored_id()}
+        selector = self._stored_filter()
         if self.__versioned__:
             selector[VERSION_KEY] = state.raw.get(VERSION_KEY)
             update["$inc"] = {VERSION_KEY: 1}
@@ -1066,6 +1096,49 @@ class CollectionDocument(BaseDocument):
         """The ``_id`` in the database (an ``_id`` assigned to a saved document is not it:
         it never selects another document)."""
         return self._state.stored_id()
+
+    def _stored_filter(self) -> dict[str, Any]:
+        """The filter that selects this document's stored copy: its ``_id`` and the stored
+        values of the fields ``__shard_key__`` names (a sharded cluster then routes the write
+        to the one shard holding the document)."""
+        selector = {"_id": self._stored_id()}
+        state = self._state
+        for field in self._shard_key_fields:
+            key = field.db_field
+            if not state.loads(field.name):
+                model = type(self).__name__
+                raise InvalidDocumentError(
+                    f"{model}.{field.name}: part of the shard key but not loaded by the query's "
+                    f"projection; query it with the shard key to write it. Nothing was written",
+                    model=model,
+                    field=field.name,
+                )
+            value = state.raw.get(key, MISSING)
+            if value is MISSING and not state.persisted:  # never stored: the value given
+                value = state.values.get(field.name)
+                value = None if value is None else field.to_son(value)
+            selector[key] = None if value is MISSING else value
+        return selector
+
+    def _refuse_shard_key_changes(self, sets: dict[str, Any], unsets: dict[str, Any]) -> None:
+        """A saved document's shard key places it on its shard: changing it is refused."""
+        for field in self._shard_key_fields:
+            key = field.db_field
+            prefix = key + "."
+            if any(path == key or path.startswith(prefix) for path in (*sets, *unsets)):
+                model = type(self).__name__
+                value = self._state.values.get(field.name)
+                stored = self._state.raw.get(key)
+                names = ", ".join(f.name for f in self._shard_key_fields)
+                raise InvalidDocumentError(
+                    f"{model}.{field.name}: cannot change the shard key ({names}) of a saved "
+                    f"document (stored {field.safe_repr(stored)}, now {field.safe_repr(value)}): "
+                    f"it places the document on its shard; delete the document and insert a new "
+                    f"one instead. Nothing was written",
+                    model=model,
+                    field=field.name,
+                    value=value,
+                )
 
     def _id_changed(self) -> InvalidDocumentError:
         model = type(self).__name__

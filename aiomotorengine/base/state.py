@@ -7,6 +7,7 @@ works through the document's persistence methods.
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -209,6 +210,32 @@ class DocumentState:
         self.defaulted = None
         self.normalised = None
         self.deleted = None
+
+    def stored_snapshot(self) -> tuple[Any, ...]:
+        """What the state knows of the stored copy, for :meth:`restore_stored`: a write inside
+        a transaction that rolls back must leave the document as it was. Local changes
+        (``values``) are not part of it: after a rollback, the next save sends them again."""
+        return (
+            copy.deepcopy(self.raw),
+            self.persisted,
+            self.alias,
+            self.projection,
+            None if self.deleted is None else set(self.deleted),
+            None if self.defaulted is None else dict(self.defaulted),
+            None if self.normalised is None else dict(self.normalised),
+        )
+
+    def restore_stored(self, snapshot: tuple[Any, ...]) -> None:
+        """Go back to what :meth:`stored_snapshot` recorded."""
+        (
+            self.raw,
+            self.persisted,
+            self.alias,
+            self.projection,
+            self.deleted,
+            self.defaulted,
+            self.normalised,
+        ) = snapshot
 
     async def begin_save(self) -> None:
         """Wait for a save in flight, then mark this one in flight: saves of one document

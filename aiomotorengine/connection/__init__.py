@@ -9,10 +9,20 @@ the default alias. A ``register_connection(client=...)`` connection uses the cal
 as it is.
 
 The work is done in :mod:`~aiomotorengine.connection.registry` (aliases, default, switches),
-:mod:`~aiomotorengine.connection.database` (the handle and its client) and
-:mod:`~aiomotorengine.connection.redaction` (secrets kept out of reprs and messages).
+:mod:`~aiomotorengine.connection.database` (the handle and its client),
+:mod:`~aiomotorengine.connection.transactions` (ambient transactions, per task),
+:mod:`~aiomotorengine.connection.concerns` (read preferences and concerns as users write them)
+and :mod:`~aiomotorengine.connection.redaction` (secrets kept out of reprs and messages).
 """
 
+from aiomotorengine.connection.concerns import (
+    ReadConcernOption,
+    ReadPreferenceOption,
+    WriteConcernOption,
+    read_concern_option,
+    read_preference_option,
+    write_concern_option,
+)
 from aiomotorengine.connection.database import Database
 from aiomotorengine.connection.redaction import redact
 from aiomotorengine.connection.registry import (
@@ -30,21 +40,39 @@ from aiomotorengine.connection.registry import (
     switch_connection,
     unregister_connection,
 )
+from aiomotorengine.connection.transactions import (
+    Transaction,
+    TransactionBlock,
+    current_transaction,
+    run_in_transaction,
+    transaction,
+)
 
 __all__ = [
     "DEFAULT_ALIAS",
     "Database",
+    "ReadConcernOption",
+    "ReadPreferenceOption",
+    "Transaction",
+    "TransactionBlock",
+    "WriteConcernOption",
     "connect",
+    "current_transaction",
     "declared_alias",
     "disconnect",
     "disconnect_all",
     "get_connection",
     "get_default_alias",
+    "read_concern_option",
+    "read_preference_option",
     "redact",
     "register_connection",
     "registered_aliases",
     "resolve_alias",
+    "run_in_transaction",
     "set_default_connection",
     "switch_connection",
+    "transaction",
     "unregister_connection",
+    "write_concern_option",
 ]

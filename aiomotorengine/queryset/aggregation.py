@@ -22,6 +22,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from aiomotorengine.base.document import CollectionDocument
 from aiomotorengine.base.state import Place
 from aiomotorengine.query.pipeline import Accumulator, Pipeline
+from aiomotorengine.queryset.transactions import session_for
 
 __all__ = ["Accumulator", "Aggregation", "AggregationResult"]
 
@@ -79,8 +80,8 @@ class Aggregation(Pipeline[D]):
 
     async def fetch(self, alias: str | None = None) -> list[AggregationResult]:
         """Run the pipeline; results are dicts readable as attributes (``r.average_age``)."""
-        _, collection = await self._collection_for(alias)
-        cursor = await collection.aggregate(self.to_query())
+        resolved, collection = await self._collection_for(alias)
+        cursor = await collection.aggregate(self.to_query(), session=session_for(resolved))
         try:
             return [_result(son) for son in await cursor.to_list(None)]
         finally:
@@ -90,8 +91,8 @@ class Aggregation(Pipeline[D]):
         return self._stream()
 
     async def _stream(self) -> AsyncIterator[AggregationResult]:
-        _, collection = await self._collection_for(None)
-        cursor = await collection.aggregate(self.to_query())
+        resolved, collection = await self._collection_for(None)
+        cursor = await collection.aggregate(self.to_query(), session=session_for(resolved))
         try:
             async for son in cursor:
                 yield _result(son)

@@ -18,14 +18,18 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import bson
 from pymongo import DeleteMany, DeleteOne, InsertOne, ReplaceOne, UpdateMany, UpdateOne
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 from pymongo.results import BulkWriteResult
 
 from aiomotorengine.base.document import VERSION_KEY, CollectionDocument
 from aiomotorengine.base.state import Changes, Place
-from aiomotorengine.connection import declared_alias, get_connection, resolve_alias
+from aiomotorengine.connection import (
+    declared_alias,
+    get_connection,
+    resolve_alias,
+    run_in_transaction,
+)
 from aiomotorengine.errors import (
     BatchInterruptedError,
     ConnectionError,
@@ -45,6 +49,7 @@ from aiomotorengine.queryset.driver_errors import (
 )
 from aiomotorengine.queryset.indexes import database_name, prepared_collection
 from aiomotorengine.queryset.persistence import lives_at, write_place
+from aiomotorengine.queryset.transactions import remember_state, session_for
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -110,6 +115,7 @@ class BatchQuery:
         self.transaction = transaction
         self._collections: dict[tuple[str, str], _Collection] = {}
         self._pending_saves: dict[int, tuple[tuple[str, str], int]] = {}
+        self._targets: dict[tuple[str, Place], AsyncCollection[dict[str, Any]]] = {}
 
     def __repr__(self) -> str:
         count = sum(len(c.writes) for c in self._collections.values())
@@ -202,7 +208,7 @@ class BatchQuery:
                 if state.persisted
                 else InsertOne(son)
             )
-            write = _Write(model, request, lambda: document._inserted(son, place))
+            write = _Write(model, request, lambda: _inserted(document, son, place))
         else:
             changes = document._changes()
             if changes is None:
@@ -212,7 +218,7 @@ class BatchQuery:
             write = _Write(
                 model,
                 UpdateOne(changes.filter, spec),
-                lambda: document._updated(changes, place),
+                lambda: _updated(document, changes, place),
                 changes=changes,
             )
         previous = self._pending_saves.get(id(document))
@@ -241,7 +247,7 @@ class BatchQuery:
             return
         # A save queued later must come after this delete, not replace a save before it.
         self._pending_saves.pop(id(document), None)
-        self._queue(place, model, _Write(model, DeleteOne({"_id": identifier})))
+        self._queue(place, model, _Write(model, DeleteOne(document._stored_filter())))
 
     def _document_class(self, document: CollectionDocument, what: str) -> type[CollectionDocument]:
         model = type(document)
@@ -276,13 +282,13 @@ class BatchQuery:
         self.clear()
         if not collections:
             return
-        # Every model's declared indexes first: nothing is written if one cannot be created.
-        targets: dict[tuple[type[CollectionDocument], Place], None] = {}
+        # Every model's declared indexes first (outside any transaction): nothing is written if
+        # one cannot be created. A collection is written with its first model's concerns.
+        self._targets = {}
         for queued in collections:
-            for write in queued.writes:
-                targets[(write.model, queued.place)] = None
-        for model, place in targets:
-            await prepared_collection(model, *place)
+            for model in dict.fromkeys(write.model for write in queued.writes):
+                _, target = await prepared_collection(model, *queued.place)
+                self._targets.setdefault((queued.name, queued.place), target)
         for queued in collections:  # a stale copy of a versioned document stops it all
             saves = [(w.model, w.changes) for w in queued.writes if w.changes is not None]
             stale = await stale_saves(self._collection(queued), saves)
@@ -294,7 +300,7 @@ class BatchQuery:
             await self._execute_in_runs(collections)
 
     def _collection(self, queued: _Collection) -> AsyncCollection[dict[str, Any]]:
-        return get_connection(self.alias).collection(queued.name, queued.place.db)
+        return self._targets[(queued.name, queued.place)]
 
     async def _execute_in_runs(self, collections: list[_Collection]) -> None:
         total = sum(len(queued.writes) for queued in collections)
@@ -303,7 +309,8 @@ class BatchQuery:
             target = self._collection(queued)
             for run in _runs(queued.writes):
                 try:
-                    await self._write(target, queued.name, run, None)
+                    # Inside an open transaction (``async with transaction():``) they join it.
+                    await self._write(target, queued.name, run, deferred=False)
                 except BulkWriteError as error:
                     if _write_errors(error):
                         raise  # refused by the server: the writes before it were applied
@@ -313,15 +320,15 @@ class BatchQuery:
                 applied += len(run)
 
     async def _execute_in_transaction(self, collections: list[_Collection]) -> None:
-        async def run(session: AsyncClientSession) -> None:
+        async def send() -> None:
             for queued in collections:
-                await self._write(self._collection(queued), queued.name, queued.writes, session)
+                await self._write(
+                    self._collection(queued), queued.name, queued.writes, deferred=True
+                )
 
         total = sum(len(queued.writes) for queued in collections)
-        client = get_connection(self.alias).client
         try:
-            async with client.start_session() as session:
-                await session.with_transaction(run)
+            await run_in_transaction(send, connection=self.alias)  # or join the open one
         except PyMongoError as error:
             if isinstance(error, BulkWriteError) and _write_errors(error):
                 raise  # refused by the server: the transaction was rolled back
@@ -345,8 +352,12 @@ class BatchQuery:
         target: AsyncCollection[dict[str, Any]],
         name: str,
         writes: list[_Write],
-        session: AsyncClientSession | None,
+        *,
+        deferred: bool,
     ) -> BulkWriteResult:
+        """Send one run of writes; unless ``deferred`` (until the batch's own transaction
+        commits), mark the documents saved at once."""
+        session = session_for(Place(self.alias, None))
         try:
             result: BulkWriteResult = await target.bulk_write(
                 [write.request for write in writes], ordered=True, session=session
@@ -356,7 +367,7 @@ class BatchQuery:
             if not write_errors:
                 raise  # a write concern error: reported as an interruption
             index = write_errors[0].get("index", 0)
-            if session is None:
+            if not deferred:
                 _finish(writes[:index])  # ordered: those before the failure were applied
             if is_duplicate_key(error):
                 raise unique_key_violation(writes[index].model, error) from None
@@ -375,7 +386,7 @@ class BatchQuery:
             unmatched is None and any(VERSION_KEY in changes.filter for _, changes in saves)
         ):
             failed = await unapplied_saves(target, saves, unmatched, session)
-        if session is None:
+        if not deferred:
             unapplied = {id(changes) for (_, changes), _ in failed}
             _finish(
                 [
@@ -390,6 +401,16 @@ class BatchQuery:
             )
             raise batch_save_error(name, failed, len(saves), outcome)
         return result
+
+
+def _inserted(document: CollectionDocument, son: dict[str, Any], place: Place) -> None:
+    remember_state(document, place)  # joined to an open transaction: a rollback undoes it
+    document._inserted(son, place)
+
+
+def _updated(document: CollectionDocument, changes: Changes, place: Place) -> None:
+    remember_state(document, place)
+    document._updated(changes, place)
 
 
 def _runs(writes: list[_Write]) -> list[list[_Write]]:

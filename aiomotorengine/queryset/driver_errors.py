@@ -18,6 +18,7 @@ from aiomotorengine.errors import InvalidDocumentError, UniqueKeyViolationError,
 
 __all__ = [
     "MAX_DOCUMENT_BYTES",
+    "attribute_path",
     "checked_size",
     "document_too_large",
     "index_build_violation",
@@ -90,10 +91,10 @@ def _duplicate(
         )
     key_pattern = details.get("keyPattern") or {}
     key_value = details.get("keyValue") or {}
-    fields = tuple(_attribute_path(document, key)[0] for key in (key_pattern or key_value))
+    fields = tuple(attribute_path(document, key)[0] for key in (key_pattern or key_value))
     shown = []
     for key, value in key_value.items():
-        name, field = _attribute_path(document, key)
+        name, field = attribute_path(document, key)
         shown.append(f"{name}={field.safe_repr(value) if field else describe_value(value)}")
     return fields, dict(key_value), f" ({', '.join(shown)})" if shown else ""
 
@@ -105,7 +106,7 @@ def document_too_large(
     naming its largest top-level field and that field's size."""
     sizes = {key: len(bson.encode({"v": value})) for key, value in son.items()}
     largest = max(sizes, key=sizes.__getitem__) if sizes else "_id"
-    name, _ = _attribute_path(document, largest)
+    name, _ = attribute_path(document, largest)
     model = document.__name__
     return InvalidDocumentError(
         f"{model}.{name}: the document is larger than MongoDB's limit of "
@@ -124,10 +125,10 @@ def checked_size(document: type[BaseDocument], son: Mapping[str, Any], encoded: 
     return encoded
 
 
-def _attribute_path(
-    document: type[BaseDocument], db_path: str
-) -> tuple[str, BaseField[Any] | None]:
-    """``"address.c"`` -> ``("address.code", field)``; unknown parts are kept as they are."""
+def attribute_path(document: type[BaseDocument], db_path: str) -> tuple[str, BaseField[Any] | None]:
+    """A stored path as attribute names, and the field at its end: ``"address.c"`` ->
+    ``("address.code", field)``; unknown parts are kept as they are (the field is then
+    ``None``)."""
     names: list[str] = []
     by_db_field: Mapping[str, BaseField[Any]] | None = document._fields_by_db_field
     field: BaseField[Any] | None = None

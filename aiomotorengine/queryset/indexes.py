@@ -1,4 +1,5 @@
-"""The collection a model's operations use, with the indexes the model declares in place.
+"""The collection a model's operations use, with the indexes the model declares in place and
+the read preference and concerns it declares.
 
 :func:`resolve_place` is the one place that decides where an operation runs: the connection
 alias (see :func:`~aiomotorengine.connection.resolve_alias`) and the database (one named by the
@@ -23,7 +24,14 @@ from pymongo.errors import OperationFailure
 
 from aiomotorengine.base.document import CollectionDocument
 from aiomotorengine.base.state import Place
-from aiomotorengine.connection import Database, get_connection, resolve_alias
+from aiomotorengine.connection import (
+    Database,
+    get_connection,
+    read_concern_option,
+    read_preference_option,
+    resolve_alias,
+    write_concern_option,
+)
 from aiomotorengine.query.indexes import index_models
 from aiomotorengine.queryset.driver_errors import index_build_violation, is_duplicate_key
 
@@ -58,7 +66,8 @@ async def prepared_collection(
     document: type[CollectionDocument], alias: str | None = None, db: str | None = None
 ) -> tuple[Place, AsyncCollection[dict[str, Any]]]:
     """Where an operation on ``document`` runs (see :func:`resolve_place`) and the collection
-    there, once the indexes the model declares exist on it.
+    there (with the read preference and concerns the model declares), once the indexes the
+    model declares exist on it.
 
     The first operation per client, database, collection and model creates them (one
     ``createIndexes``; concurrent first operations wait for it), unless the model sets
@@ -69,7 +78,38 @@ async def prepared_collection(
     place, handle, collection = _target(document, alias, db)
     if handle.client_memo.get(_memo_key(document, collection)) is not _READY:
         await _create_declared_indexes(handle, collection, document)
-    return place, collection
+    return place, _with_declared_options(document, collection)
+
+
+def _with_declared_options(
+    document: type[CollectionDocument], collection: AsyncCollection[dict[str, Any]]
+) -> AsyncCollection[dict[str, Any]]:
+    """``collection`` with the read preference, read concern and write concern the model
+    declares (``__read_preference__``, ``__read_concern__``, ``__write_concern__``); what it
+    does not declare stays the connection's."""
+    read_preference = getattr(document, "__read_preference__", None)
+    read_concern = getattr(document, "__read_concern__", None)
+    write_concern = getattr(document, "__write_concern__", None)
+    if read_preference is None and read_concern is None and write_concern is None:
+        return collection
+    name = document.__name__
+    return collection.with_options(
+        read_preference=(
+            None
+            if read_preference is None
+            else read_preference_option(read_preference, f"{name}.__read_preference__")
+        ),
+        read_concern=(
+            None
+            if read_concern is None
+            else read_concern_option(read_concern, f"{name}.__read_concern__")
+        ),
+        write_concern=(
+            None
+            if write_concern is None
+            else write_concern_option(write_concern, f"{name}.__write_concern__")
+        ),
+    )
 
 
 def _target(

@@ -11,13 +11,23 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import bson
 from bson import ObjectId
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument, WriteConcern
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.read_concern import ReadConcern
+from pymongo.read_preferences import _ServerMode
 
 from aiomotorengine.base.document import VERSION_KEY, CollectionDocument
 from aiomotorengine.base.fields import BaseField
 from aiomotorengine.base.state import Place, Projection
+from aiomotorengine.connection import (
+    ReadConcernOption,
+    ReadPreferenceOption,
+    WriteConcernOption,
+    read_concern_option,
+    read_preference_option,
+    write_concern_option,
+)
 from aiomotorengine.errors import (
     DocumentDeletedError,
     InvalidQueryError,
@@ -37,6 +47,8 @@ from aiomotorengine.queryset.indexes import ensure_indexes, prepared_collection
 from aiomotorengine.queryset.joins import JoinedQuery, explain_command, find_command
 from aiomotorengine.queryset.persistence import encode_for_insert, save_document
 from aiomotorengine.queryset.references import load_references
+from aiomotorengine.queryset.streams import ChangeStream, watch_changes
+from aiomotorengine.queryset.transactions import remember_state, session_for
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -79,7 +91,9 @@ class QuerySet(Generic[D]):
         self._projection: Projection | None = None
         self._alias: str | None = None
         self._db: str | None = None
-        self._read_preference: Any = None
+        self._read_preference: _ServerMode | None = None
+        self._read_concern: ReadConcern | None = None
+        self._write_concern: WriteConcern | None = None
         self._batch_size = 0
         self._related: tuple[str, ...] = ()
 
@@ -97,6 +111,8 @@ class QuerySet(Generic[D]):
         other._read_preference = self._read_preference
         other._batch_size = self._batch_size
         other._related = self._related
+        other._read_concern = self._read_concern
+        other._write_concern = self._write_concern
         return other
 
     # --- building ------------------------------------------------------------------------
@@ -148,6 +164,7 @@ class QuerySet(Generic[D]):
         paths = [self._path(field_name(self._document, field)) for field in fields]
         if self._document.__versioned__:  # a save checks the version it loaded
             paths.append(VERSION_KEY)
+        paths += [f.db_field for f in self._document._shard_key_fields if f.db_field not in paths]
         self._projection = Projection.only(self._document._fields_by_db_field, paths)
         return self
 
@@ -156,6 +173,11 @@ class QuerySet(Generic[D]):
         paths = [self._path(field_name(self._document, field)) for field in fields]
         if "_id" in paths:
             raise InvalidQueryError(f"{self._document.__name__}: _id is always loaded")
+        for field in self._document._shard_key_fields:
+            if field.db_field in paths:
+                raise InvalidQueryError(
+                    f"{self._document.__name__}.{field.name}: part of the shard key, always loaded"
+                )
         self._projection = Projection.exclude(self._document._fields_by_db_field, paths)
         return self
 
@@ -188,9 +210,31 @@ class QuerySet(Generic[D]):
         self._db = db or self._db
         return self
 
-    def read_preference(self, read_preference: Any) -> Self:
-        """Read with this ``pymongo.ReadPreference`` (e.g. ``ReadPreference.SECONDARY``)."""
-        self._read_preference = read_preference
+    def read_preference(self, read_preference: ReadPreferenceOption) -> Self:
+        """Read with this read preference: ``ReadPreference.SECONDARY``, ``Secondary(...)``
+        or a mode name such as ``"secondaryPreferred"`` (over the model's and connection's)."""
+        where = f"{self._document.__name__}.objects.read_preference()"
+        self._read_preference = read_preference_option(read_preference, where)
+        return self
+
+    def read_concern(self, read_concern: ReadConcernOption) -> Self:
+        """Read with this read concern: ``"majority"``, ``"local"``... or a ``ReadConcern``
+        (over the model's and connection's)::
+
+            await Order.objects.read_concern("majority").filter(paid=True).find_all()
+        """
+        where = f"{self._document.__name__}.objects.read_concern()"
+        self._read_concern = read_concern_option(read_concern, where)
+        return self
+
+    def write_concern(self, write_concern: WriteConcernOption) -> Self:
+        """Write with this write concern: ``{"w": "majority", "wtimeout": 5000}``, ``"majority"``,
+        ``1`` or a ``WriteConcern`` (over the model's and connection's)::
+
+            await Order.objects.write_concern("majority").filter(id=order_id).update(paid=True)
+        """
+        where = f"{self._document.__name__}.objects.write_concern()"
+        self._write_concern = write_concern_option(write_concern, where)
         return self
 
     def batch(self, batch: BatchQuery) -> BatchedQuerySet[D]:
@@ -238,8 +282,16 @@ class QuerySet(Generic[D]):
         place, collection = await prepared_collection(
             self._document, alias or self._alias, self._db
         )
-        if self._read_preference is not None:
-            collection = collection.with_options(read_preference=self._read_preference)
+        if (
+            self._read_preference is not None
+            or self._read_concern is not None
+            or self._write_concern is not None
+        ):
+            collection = collection.with_options(
+                read_preference=self._read_preference,
+                read_concern=self._read_concern,
+                write_concern=self._write_concern,
+            )
         return place, collection
 
     def _find_options(self) -> dict[str, Any]:
@@ -272,7 +324,7 @@ class QuerySet(Generic[D]):
             await self._maybe_load_references(documents, lazy)
             return documents
         resolved, collection = await self._collection(alias)
-        cursor = collection.find(self.query, **self._find_options())
+        cursor = collection.find(self.query, session=session_for(resolved), **self._find_options())
         documents = self._hydrate(await cursor.to_list(None), resolved)
         await self._maybe_load_references(documents, lazy)
         return documents
@@ -290,7 +342,7 @@ class QuerySet(Generic[D]):
         options = self._find_options()
         if length is not None:
             options["limit"] = min(length, self._limit) if self._limit else length
-        cursor = collection.find(self.query, **options)
+        cursor = collection.find(self.query, session=session_for(resolved), **options)
         try:
             sons = await cursor.to_list(length)
         finally:
@@ -321,7 +373,7 @@ class QuerySet(Generic[D]):
                 await chunks.aclose()
             return
         resolved, collection = await self._collection(None)
-        cursor = collection.find(self.query, **self._find_options())
+        cursor = collection.find(self.query, session=session_for(resolved), **self._find_options())
         try:
             if self._document.__lazy__:
                 document_class = self._document
@@ -344,8 +396,8 @@ class QuerySet(Generic[D]):
         joined = self._joined(loading=False)
         if joined is not None:
             return await joined.count(alias)
-        _, collection = await self._collection(alias)
-        options: dict[str, Any] = {}
+        place, collection = await self._collection(alias)
+        options: dict[str, Any] = {"session": session_for(place)}
         if self._skip:
             options["skip"] = self._skip
         if self._limit:
@@ -379,6 +431,7 @@ class QuerySet(Generic[D]):
         resolved, collection = await queryset._collection(alias)
         query = queryset.query
         options = queryset._find_options()
+        options["session"] = session_for(resolved)
         if set(query) == {"_id"} and not isinstance(query["_id"], dict):
             son = await collection.find_one(query, **options)
             documents = [son] if son is not None else []
@@ -406,6 +459,7 @@ class QuerySet(Generic[D]):
         resolved, collection = await self._collection(alias)
         options = self._find_options()
         options["limit"] = 1
+        options["session"] = session_for(resolved)
         documents = await collection.find(self.query, **options).to_list(1)
         hydrated = self._hydrate(documents, resolved)
         await self._maybe_load_references(hydrated, None)
@@ -416,8 +470,10 @@ class QuerySet(Generic[D]):
         joined = self._joined(loading=False)
         if joined is not None:
             return await joined.exists(alias)
-        _, collection = await self._collection(alias)
-        found = await collection.find_one(self.query, projection={"_id": 1}, skip=self._skip)
+        place, collection = await self._collection(alias)
+        found = await collection.find_one(
+            self.query, projection={"_id": 1}, skip=self._skip, session=session_for(place)
+        )
         return found is not None
 
     @overload
@@ -440,8 +496,8 @@ class QuerySet(Generic[D]):
             self._document, field_name(self._document, field), allow_operator=False
         )
         refuse_joins(self._document, self._filters, "distinct")
-        _, collection = await self._collection(alias)
-        values = await collection.distinct(path, self.query)
+        place, collection = await self._collection(alias)
+        values = await collection.distinct(path, self.query, session=session_for(place))
         if resolved_field is None:
             return values
         convert = resolved_field.element_field().from_son
@@ -450,7 +506,9 @@ class QuerySet(Generic[D]):
     async def create(self, alias: str | None = None, **values: Any) -> D:
         """Build a document from ``values``, validate it and insert it."""
         document = self._document(**values)
-        return await save_document(document, alias or self._alias, self._db)
+        return await save_document(
+            document, alias or self._alias, self._db, write_concern=self._write_concern
+        )
 
     async def bulk_insert(self, documents: Iterable[D], alias: str | None = None) -> list[D]:
         """Validate every document, then insert them all with one ``insert_many``.
@@ -480,24 +538,26 @@ class QuerySet(Generic[D]):
         resolved, collection = await self._collection(alias)
         encoded = encode_for_insert(self._document, sons, collection.codec_options)
         try:
-            await collection.insert_many(encoded)
+            await collection.insert_many(encoded, session=session_for(resolved))
         except (DuplicateKeyError, BulkWriteError) as error:
             if not is_duplicate_key(error):
                 raise
             # The insert is ordered: the documents before the failing one were written.
             inserted = (error.details or {}).get("nInserted", 0)
             for document, son in zip(documents[:inserted], sons, strict=False):
+                remember_state(document, resolved)
                 document._inserted(son, resolved)
             raise unique_key_violation(self._document, error) from None
         for document, son in zip(documents, sons, strict=True):
+            remember_state(document, resolved)
             document._inserted(son, resolved)
         return documents
 
     async def delete(self, alias: str | None = None) -> int:
         """Delete every matching document; returns how many were deleted."""
         self.refuse_skip_limit("delete")
-        _, collection = await self._collection(alias)
-        result = await collection.delete_many(self.query)
+        resolved, collection = await self._collection(alias)
+        result = await collection.delete_many(self.query, session=session_for(resolved))
         return result.deleted_count
 
     async def update(
@@ -539,12 +599,17 @@ class QuerySet(Generic[D]):
         else:
             refuse_joins(self._document, self._filters, "update_one")
         spec = compile_update(self._document, definition, operations)
-        _, collection = await self._collection(alias)
+        resolved, collection = await self._collection(alias)
+        session = session_for(resolved)
         try:
             if many:
-                result = await collection.update_many(self.query, spec, upsert=upsert)
+                result = await collection.update_many(
+                    self.query, spec, upsert=upsert, session=session
+                )
             else:
-                result = await collection.update_one(self.query, spec, upsert=upsert)
+                result = await collection.update_one(
+                    self.query, spec, upsert=upsert, session=session
+                )
         except DuplicateKeyError as error:
             raise unique_key_violation(self._document, error) from None
         return UpdateResult(result.modified_count, result.matched_count, result.upserted_id)
@@ -651,6 +716,38 @@ class QuerySet(Generic[D]):
         _, collection = await self._collection(alias)
         command = find_command(collection, self.query, self._find_options())
         return await explain_command(collection, command, verbosity)
+
+    def watch(
+        self,
+        full_document: str | None = "updateLookup",
+        resume_after: Mapping[str, Any] | None = None,
+        *,
+        start_after: Mapping[str, Any] | None = None,
+        max_await_time_ms: int | None = None,
+        batch_size: int | None = None,
+    ) -> ChangeStream[D]:
+        """The changes of matching documents, as typed events (a change stream; needs a replica
+        set or a sharded cluster). The filter applies to the changed document (``fullDocument``;
+        ``id`` to the document key, which deletes carry too)::
+
+            async with Order.objects.filter(status="paid").watch() as stream:
+                async for event in stream:
+                    event.operation, event.document_id, event.document
+
+        ``resume_after=event.resume_token`` resumes after an event seen before; the other
+        options are the driver's ``watch()`` options.
+        """
+        self.refuse_skip_limit("watch")
+        return watch_changes(
+            self._document,
+            self._collection,
+            self.query,
+            full_document=full_document,
+            resume_after=resume_after,
+            start_after=start_after,
+            max_await_time_ms=max_await_time_ms,
+            batch_size=batch_size,
+        )
 
     async def ensure_index(self, alias: str | None = None) -> int:
         """Create the indexes the model declares (idempotent); returns how many."""

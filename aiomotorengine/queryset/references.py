@@ -21,6 +21,7 @@ from aiomotorengine.connection import resolve_alias
 from aiomotorengine.errors import InvalidQueryError
 from aiomotorengine.fields.reference_field import DanglingReference
 from aiomotorengine.queryset.indexes import prepared_collection
+from aiomotorengine.queryset.transactions import session_for
 
 __all__ = ["LoadedReferences", "load_references", "place_references", "reference_place"]
 
@@ -126,7 +127,8 @@ async def load_references(
         next_level: list[CollectionDocument] = []
         for (reference_type, place), ids in pending.items():
             place, collection = await prepared_collection(reference_type, *place)
-            found = await collection.find({"_id": {"$in": list(ids)}}).to_list(None)
+            query = {"_id": {"$in": list(ids)}}
+            found = await collection.find(query, session=session_for(place)).to_list(None)
             by_id = loaded[reference_type]
             for instance in reference_type.hydrate(found, alias=place.alias, db=place.db):
                 by_id[instance._stored_id()] = instance

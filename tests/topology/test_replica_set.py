@@ -33,6 +33,16 @@ class Item(Document):
     name = StringField()
 
 
+class Report(Document):
+    """Read from secondaries and written with a majority, as the model declares."""
+
+    __collection__ = "items"
+    __read_preference__ = ReadPreference.SECONDARY
+    __read_concern__ = "majority"
+    __write_concern__ = {"w": "majority", "wtimeout": 1000}
+    name = StringField()
+
+
 @dataclass
 class Received:
     server: int
@@ -222,6 +232,27 @@ async def test_secondary_read_preference_reads_from_a_secondary(
     assert from_secondary[0].name in ("from member 1", "from member 2")
     assert from_primary[0].name == "from member 0"
     assert secondary_read.doc["$readPreference"] == {"mode": "secondary"}
+
+
+async def test_a_model_declaring_a_secondary_read_preference_reads_from_a_secondary(
+    cluster: Cluster, handle: Database
+) -> None:
+    await bounded(handle.ping())
+    await discovered(handle, 3)
+
+    reports = await bounded(Report.objects.find_all())
+    await bounded(Report(name="written").save())
+    await bounded(Report.objects.read_preference("primary").find_all())  # the queryset wins
+
+    secondary_read, primary_read = cluster.reads()
+    assert secondary_read.server in (1, 2)
+    assert reports[0].name in ("from member 1", "from member 2")
+    assert secondary_read.doc["$readPreference"] == {"mode": "secondary"}
+    assert secondary_read.doc["readConcern"] == {"level": "majority"}
+    assert primary_read.server == 0
+    [insert] = cluster.writes()
+    assert insert.server == 0
+    assert insert.doc["writeConcern"] == {"w": "majority", "wtimeout": 1000}
 
 
 async def test_failover_retries_the_write_on_the_new_primary(

@@ -49,6 +49,35 @@ ReferencePlanEntry = tuple[str, BaseField[Any], int, Any]
 _new_state = DocumentState.__new__
 
 
+def _checked_default(model: str, attribute: str, field: BaseField[Any]) -> Any:
+    """A field's constant default as the field converts it (``default=0`` of a
+    ``FloatField`` is ``0.0``); an invalid one is an error when the class is created."""
+    default = field.default
+    if default is None:
+        return None
+    try:
+        field.default = field.check(None, default)  # converted once: loads show it too
+        return field.default
+    except InvalidDocumentError as error:
+        raise InvalidDocumentError(
+            f"{model}.{attribute}: invalid default {field.safe_repr(default)} ({error})",
+            model=model,
+            field=attribute,
+            value=default,
+        ) from None
+
+
+def _unsettable(cls: type, name: str) -> str:
+    """Why an undeclared attribute ``name`` given as data (constructor keywords,
+    ``from_dict(allow_extra=True)``) may not be set: a private name, or one the class defines
+    (a method or property it would hide); ``""`` when it may."""
+    if name.startswith("_"):
+        return "names starting with '_' are the document's own, never data"
+    if hasattr(cls, name):
+        return f"{cls.__name__} defines {name!r} (a method or property it would hide)"
+    return ""
+
+
 def _is_computed_default(default: Any) -> bool:
     """Whether a default must be made per instance (callables, mutable values)."""
     return callable(default) or not (
@@ -99,7 +128,7 @@ class DocumentMetaclass(type):
         cls._required_fields = tuple(f for f in fields.values() if f.required)
         cls._save_hook_fields = tuple(f for f in fields.values() if f.has_save_hook)
         cls._constant_defaults = {
-            attribute: field.default
+            attribute: _checked_default(name, attribute, field)
             for attribute, field in fields.items()
             if not _is_computed_default(field.default)
         }
@@ -216,6 +245,11 @@ class BaseDocument(metaclass=DocumentMetaclass):
                     failures.append(error)
                     continue
             values[name] = value
+        if dynamic:
+            for name, value in dynamic.items():
+                if _unsettable(cls, name):  # would replace a method or the document's state
+                    failures = failures or []
+                    failures.append(self._name_failure(name, value, _unsettable(cls, name)))
         if failures:
             raise InvalidDocumentError.combine(cls.__name__, failures)
         if dynamic:
@@ -389,24 +423,27 @@ class BaseDocument(metaclass=DocumentMetaclass):
         """Attribute names that MongoDB would read as something else: a path (``.``), an
         operator (``$``), or the stored key (``db_field``) of a declared field."""
         failures = []
-        model = type(self).__name__
         for name, value in self._dynamic_items():
             if "." in name or name.startswith("$"):
                 reason = "'.' separates the parts of a path and '$' starts an operator"
             elif name in self._fields_by_db_field:
                 reason = f"it is the stored key of field {self._fields_by_db_field[name].name!r}"
             else:
-                continue
-            failures.append(
-                InvalidDocumentError(
-                    f"{model}: attribute {name!r} (value {describe_value(value)}) cannot be "
-                    f"stored: {reason}",
-                    model=model,
-                    field=name,
-                    value=value,
-                )
-            )
+                reason = _unsettable(type(self), name)
+                if not reason:
+                    continue
+            failures.append(self._name_failure(name, value, reason))
         return failures
+
+    def _name_failure(self, name: str, value: Any, reason: str) -> InvalidDocumentError:
+        model = type(self).__name__
+        return InvalidDocumentError(
+            f"{model}: attribute {name!r} (value {describe_value(value)}) cannot be stored: "
+            f"{reason}",
+            model=model,
+            field=name,
+            value=value,
+        )
 
     # --- SON -----------------------------------------------------------------------------
     def to_son(self) -> dict[str, Any]:
@@ -466,7 +503,7 @@ class BaseDocument(metaclass=DocumentMetaclass):
                 defaulted = state.defaulted
                 if defaulted is None or defaulted.get(name, MISSING) != son:
                     sets[prefix + key] = son
-            elif (son != stored or type(son) is not type(stored)) and not (
+            elif not _same_bson(son, stored) and not (
                 state.normalised is not None and state.normalised.get(name) is value
             ):
                 if pushes is None or pulls is None or type(son) is not list:
@@ -475,7 +512,7 @@ class BaseDocument(metaclass=DocumentMetaclass):
                     _list_delta(prefix + key, son, stored, sets, pushes, pulls)
         for name, value in self._dynamic_items():
             stored = raw.get(name, MISSING)
-            if stored is MISSING or value != stored:
+            if stored is MISSING or not _same_bson(value, stored):
                 if pushes is None or pulls is None or type(value) is not list:
                     sets[prefix + name] = copy.deepcopy(value)
                 else:
@@ -594,7 +631,7 @@ class BaseDocument(metaclass=DocumentMetaclass):
             name = "_id" if key == "id" and "_id" in fields else key
             field = fields.get(name) if isinstance(name, str) else None
             if field is None:
-                if allow_extra and isinstance(key, str):
+                if allow_extra and isinstance(key, str) and not _unsettable(cls, key):
                     values[key] = value
                     continue
                 known = ", ".join(sorted("id" if n == "_id" else n for n in fields))
@@ -608,7 +645,7 @@ class BaseDocument(metaclass=DocumentMetaclass):
                 )
                 continue
             try:
-                values[name] = _embedded_from_dict(field, value, allow_extra)
+                values[name] = field.from_primitive(_embedded_from_dict(field, value, allow_extra))
             except InvalidDocumentError as error:
                 failures.append(error.nested(model, name))
         document = cls()
@@ -796,6 +833,19 @@ def _value_at(data: Any, path: str) -> Any:
     return data
 
 
+def _same_bson(left: Any, right: Any) -> bool:
+    """Whether two SON values are stored alike: equal, and of the same types at every level
+    (``1`` and ``True``, ``1`` and ``1.0`` are equal in Python but not in BSON), keys in the
+    same order."""
+    if type(left) is not type(right) or left != right:  # the common, unequal case in C
+        return False
+    if type(left) is list:
+        return all(map(_same_bson, left, right))
+    if type(left) is dict:
+        return list(left) == list(right) and all(_same_bson(left[key], right[key]) for key in left)
+    return True
+
+
 def _list_delta(
     path: str,
     son: list[Any],
@@ -812,7 +862,7 @@ def _list_delta(
     if type(stored) is list:
         count = len(stored)
         if len(son) > count:
-            if son[:count] == stored:
+            if _same_bson(son[:count], stored):
                 pushes[path] = son[count:]
                 return
         elif count:

@@ -347,6 +347,12 @@ class BaseField(Generic[T]):
             return json_value(value)
         return copy.deepcopy(value) if type(value) in _CONTAINERS else value
 
+    def from_primitive(self, value: Any) -> Any:
+        """A value as ``to_primitive(value, json=True)`` shows it, back in a form this field
+        takes (base64 text for bytes); ``from_dict`` reads its input so. Other values are
+        returned as they are, for the field's own check."""
+        return value
+
     def json_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
         """The JSON Schema of this field's ``to_primitive(value, json=True)`` values (``None``
         aside); embedded document schemas go into ``definitions`` by class name."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
@@ -77,6 +79,14 @@ class BinaryField(BaseField[V]):
 
     def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
         return {"type": "string", "contentEncoding": "base64"}
+
+    def from_primitive(self, value: Any) -> Any:
+        if isinstance(value, str):  # the base64 text of to_dict(json=True)
+            try:
+                return base64.b64decode(value, validate=True)
+            except binascii.Error:
+                return value  # not base64: refused by the field's check
+        return value
 
     def value_bson_schema(self, expanding: set[Any]) -> dict[str, Any]:
         return {"bsonType": "binData"}

@@ -29,6 +29,9 @@ class FloatField(BaseField[V]):
     ``allow_inf_nan=True``."""
 
     python_types = (float,)
+    # A stored int (written by 0.x, another program, or a default of 0) loads as a float:
+    # unchanged, it is not written back.
+    normalises_on_load = True
     query_types = (float,)
     revalidate_on_save = False
 

@@ -127,6 +127,12 @@ class ListField(BaseField[list[T]], Generic[T]):
     def is_empty(self, value: Any) -> bool:
         return value is None or len(value) == 0
 
+    def from_primitive(self, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        from_primitive = self.base_field.from_primitive
+        return [from_primitive(item) for item in value]
+
     def to_primitive(self, value: Any, json: bool) -> Any:
         to_primitive = self.base_field.to_primitive
         return [None if item is None else to_primitive(item, json) for item in value]

@@ -367,8 +367,22 @@ class BatchQuery:
             if not write_errors:
                 raise  # a write concern error: reported as an interruption
             index = write_errors[0].get("index", 0)
-            if not deferred:
-                _finish(writes[:index])  # ordered: those before the failure were applied
+            if not deferred:  # ordered: those before the failure were applied, if they matched
+                applied = writes[:index]
+                saves = [(w.model, w.changes) for w in applied if w.changes is not None]
+                if saves:
+                    matched = (error.details or {}).get("nMatched", 0)
+                    unmatched = (
+                        None
+                        if any(isinstance(w.request, UpdateMany) for w in applied)
+                        else len(saves) - matched
+                    )
+                    missed = await unapplied_saves(target, saves, unmatched, session)
+                    unapplied = {id(changes) for (_, changes), _ in missed}
+                    applied = [
+                        w for w in applied if w.changes is None or id(w.changes) not in unapplied
+                    ]
+                _finish(applied)
             if is_duplicate_key(error):
                 raise unique_key_violation(writes[index].model, error) from None
             raise

@@ -629,6 +629,7 @@ class QuerySet(Generic[D]):
 
             counter = await Counter.objects.filter(name="hits").modify(inc__value=1)
         """
+        refuse_joins(self._document, self._filters, "modify")
         spec = compile_update(self._document, definition, operations)
         resolved, collection = await self._collection(alias)
         options: dict[str, Any] = {}
@@ -642,6 +643,7 @@ class QuerySet(Generic[D]):
                 spec,
                 return_document=ReturnDocument.AFTER if new else ReturnDocument.BEFORE,
                 upsert=upsert,
+                session=session_for(resolved),
                 **options,
             )
         except DuplicateKeyError as error:
@@ -663,17 +665,27 @@ class QuerySet(Generic[D]):
             tag, created = await Tag.objects.get_or_create(name="mongodb", defaults={"uses": 0})
         """
         queryset = self.clone().filter(**filters)
+        refuse_joins(self._document, queryset._filters, "get_or_create")
         async with _creation_lock(self._document, queryset.query):
             found = await queryset.get(alias=alias)
             if found is not None:
                 return found, False
-            values = {name: value for name, value in filters.items() if "__" not in name}
+            values = {
+                "_id" if name in ("id", "pk") else name: value
+                for name, value in filters.items()
+                if "__" not in name
+            }
             document = self._document(**{**values, **(defaults or {})})
             son = document._insert_son(assign_id=True)
-            resolved, collection = await queryset._collection(alias)
+            if "_id" in queryset.query:  # the upsert takes the _id from the filter
+                son = {key: value for key, value in son.items() if key != "_id"}
+            place, collection = await queryset._collection(alias)
             try:
                 result = await collection.update_one(
-                    queryset.query, {"$setOnInsert": son}, upsert=True
+                    queryset.query,
+                    {"$setOnInsert": son},
+                    upsert=True,
+                    session=session_for(place),
                 )
             except DuplicateKeyError as error:  # created meanwhile, elsewhere
                 found = await queryset.get(alias=alias)
@@ -688,8 +700,15 @@ class QuerySet(Generic[D]):
                         f"created meanwhile was deleted again; try again"
                     )
                 return found, False
-            document._inserted(son, resolved)
-            return document, True
+            # Read back: the upsert stored the filter's equalities too (``filter()`` before,
+            # dotted keywords), which the document built here does not know.
+            created = await queryset.get(alias=alias)
+            if created is None:
+                raise DocumentDeletedError(
+                    f"{self._document.__name__}.objects.get_or_create(): the document just "
+                    f"created was deleted meanwhile; try again"
+                )
+            return created, True
 
     @property
     def aggregate(self) -> Aggregation[D]:

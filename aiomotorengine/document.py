@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from aiomotorengine.base.document import BaseDocument, BaseEmbeddedDocument, CollectionDocument
+from aiomotorengine.base.fields import ObjectIdField
 from aiomotorengine.base.registry import get_document
 from aiomotorengine.connection import ReadConcernOption, ReadPreferenceOption, WriteConcernOption
 from aiomotorengine.queryset import (
@@ -42,8 +43,6 @@ else:
 if TYPE_CHECKING:
     from bson import ObjectId
     from typing_extensions import Self
-
-    from aiomotorengine.base.fields import ObjectIdField
 
 __all__ = [
     "BaseDocument",

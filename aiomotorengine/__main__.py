@@ -39,7 +39,7 @@ import importlib
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 
 from aiomotorengine import __version__
@@ -202,11 +202,13 @@ async def _sync_collections(
             await get_connection(alias).close()
 
 
-def _sync_collections_command(arguments: argparse.Namespace) -> int:
+def _reporting(work: Callable[[list[str]], None]) -> int:
+    """Run a command's ``work``, which registers the connections it makes in the list it is
+    given; print any error with credentials hidden, forget those connections, return the exit
+    status."""
     own: list[str] = []
     try:
-        labels = _register(arguments.connection, arguments.db, own)
-        asyncio.run(_sync_collections(arguments.models, own or None, arguments.db, labels))
+        work(own)
     except (AioMotorEngineError, LookupError, ImportError) as error:
         print(f"error: {redact(str(error))}", file=sys.stderr)
         return 1
@@ -219,9 +221,16 @@ def _sync_collections_command(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _sync_collections_command(arguments: argparse.Namespace) -> int:
+    def work(own: list[str]) -> None:
+        labels = _register(arguments.connection, arguments.db, own)
+        asyncio.run(_sync_collections(arguments.models, own or None, arguments.db, labels))
+
+    return _reporting(work)
+
+
 def _sync_indexes(arguments: argparse.Namespace) -> int:
-    own: list[str] = []
-    try:
+    def work(own: list[str]) -> None:
         for spec in arguments.connect:
             alias, separator, uri = spec.partition("=")
             if not separator or not alias or not uri:
@@ -230,16 +239,8 @@ def _sync_indexes(arguments: argparse.Namespace) -> int:
             own.append(alias)
         models = load_models(arguments.targets)
         asyncio.run(_sync(models, arguments.alias, own))
-    except (AioMotorEngineError, LookupError, ImportError) as error:
-        print(f"error: {redact(str(error))}", file=sys.stderr)
-        return 1
-    except Exception as error:  # driver errors: report them, credentials hidden
-        print(f"error: {type(error).__name__}: {redact(str(error))}", file=sys.stderr)
-        return 1
-    finally:
-        for alias in own:
-            disconnect(alias)
-    return 0
+
+    return _reporting(work)
 
 
 # How often the foreground server checks that the server process is still alive.

@@ -216,16 +216,14 @@ def plan_joins(
     return JoinPlan(stages, joins)
 
 
-def filter_pipeline(
-    document: type[BaseDocument], filters: Sequence[dict[str, Any]]
-) -> list[dict[str, Any]]:
+def filter_pipeline(document: type[BaseDocument], filters: Sequence[dict[str, Any]]) -> JoinPlan:
     """The stages that keep ``document``'s documents matching ``filters``, in the model's shape
     (the arrays removed with ``$addFields``, not ``$project``): the start of an aggregation."""
     joins: dict[str, Join] = {}
     stages = _stages(document, _and_parts(merge_and(list(filters))), joins, (), [])
     if joins:
         stages.append({"$addFields": {join.name: "$$REMOVE" for join in joins.values()}})
-    return stages
+    return JoinPlan(stages, joins)
 
 
 def _join(document: type[BaseDocument], joins: dict[str, Join], key: str) -> Join:

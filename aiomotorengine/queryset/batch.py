@@ -222,10 +222,11 @@ class BatchQuery:
                 changes=changes,
             )
         previous = self._pending_saves.get(id(document))
-        if previous is not None:  # saved again before the batch ran: the latest state wins
+        if previous is not None and previous[0] == (database_name(place), model.__collection__):
+            # Saved again to the same place before the batch ran: the latest state wins.
             key, index = previous
             self._collections[key].writes[index] = write
-        else:
+        else:  # a first save, or one to another place: both writes are sent
             key = self._queue(place, model, write)
             self._pending_saves[id(document)] = (key, len(self._collections[key].writes) - 1)
         return document
@@ -291,7 +292,7 @@ class BatchQuery:
                 self._targets.setdefault((queued.name, queued.place), target)
         for queued in collections:  # a stale copy of a versioned document stops it all
             saves = [(w.model, w.changes) for w in queued.writes if w.changes is not None]
-            stale = await stale_saves(self._collection(queued), saves)
+            stale = await stale_saves(self._collection(queued), saves, session_for(queued.place))
             if stale:
                 raise batch_save_error(queued.name, stale, len(saves), "nothing was written")
         if self.transaction:

@@ -36,12 +36,14 @@ async def unmatched_save(
     model: type[CollectionDocument],
     collection: AsyncCollection[dict[str, Any]],
     changes: Changes,
+    session: AsyncClientSession | None,
 ) -> AioMotorEngineError:
-    """The error for a save of a loaded ``model`` document whose update matched nothing."""
+    """The error for a save of a loaded ``model`` document whose update matched nothing (read
+    in ``session``, the save's, if any)."""
     identifier = changes.filter["_id"]
     if VERSION_KEY not in changes.filter:
         return _deleted(model, identifier)
-    found = await collection.find_one({"_id": identifier}, {VERSION_KEY: 1})
+    found = await collection.find_one({"_id": identifier}, {VERSION_KEY: 1}, session=session)
     if found is None:
         return _deleted(model, identifier)
     expected = changes.filter[VERSION_KEY]
@@ -97,16 +99,19 @@ async def unapplied_saves(
 
 
 async def stale_saves(
-    collection: AsyncCollection[dict[str, Any]], saves: Sequence[DocumentSave]
+    collection: AsyncCollection[dict[str, Any]],
+    saves: Sequence[DocumentSave],
+    session: AsyncClientSession | None,
 ) -> list[tuple[DocumentSave, Any]]:
     """The saves of versioned documents, about to be sent, whose document is no longer at the
-    version they expect, each with the version stored now (``MISSING``: the document is gone).
-    A batch reads this before sending anything, so a stale copy stops it with nothing written;
-    :func:`unapplied_saves` catches what changes between this read and the write."""
+    version they expect, each with the version stored now (``MISSING``: the document is gone),
+    read in ``session`` (an open transaction's, if any). A batch reads this before sending
+    anything, so a stale copy stops it with nothing written; :func:`unapplied_saves` catches
+    what changes between this read and the write."""
     versioned = [save for save in saves if VERSION_KEY in save[1].filter]
     if not versioned:
         return []
-    found = await _stored_versions(collection, versioned, None)
+    found = await _stored_versions(collection, versioned, session)
     stale: list[tuple[DocumentSave, Any]] = []
     for save in versioned:
         selector = save[1].filter

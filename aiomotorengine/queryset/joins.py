@@ -19,8 +19,9 @@ from aiomotorengine.query.rules import merge_and
 from aiomotorengine.queryset.aggregation import CollectionFor
 from aiomotorengine.queryset.indexes import database_name, prepared_collection
 from aiomotorengine.queryset.references import place_references, reference_place
+from aiomotorengine.queryset.transactions import session_for
 
-__all__ = ["JoinedQuery", "explain_command", "find_command"]
+__all__ = ["JoinedQuery", "explain_command", "find_command", "joining_collection"]
 
 D = TypeVar("D", bound=CollectionDocument)
 
@@ -71,7 +72,7 @@ class JoinedQuery(Generic[D]):
     ) -> tuple[Place, AsyncCommandCursor[dict[str, Any]]]:
         resolved, collection = await self._collection_for(alias)
         await _prepare(self._document, joins, resolved)
-        return resolved, await collection.aggregate(pipeline)
+        return resolved, await collection.aggregate(pipeline, session=session_for(resolved))
 
     async def find(self, alias: str | None = None, limit: int | None = None) -> list[D]:
         """The matching documents, hydrated, with the selected references in place."""
@@ -138,6 +139,20 @@ class JoinedQuery(Generic[D]):
         await _prepare(self._document, plan.joins, resolved)
         command = {"aggregate": collection.name, "pipeline": plan.pipeline, "cursor": {}}
         return await explain_command(collection, command, verbosity)
+
+
+def joining_collection(
+    document: type[BaseDocument], joins: dict[str, Join], collection_for: CollectionFor
+) -> CollectionFor:
+    """``collection_for``, checking first, as every query through references does, that the
+    collections ``joins`` read are in the same database (their indexes created)."""
+
+    async def resolve(alias: str | None) -> tuple[Place, AsyncCollection[dict[str, Any]]]:
+        resolved, collection = await collection_for(alias)
+        await _prepare(document, joins, resolved)
+        return resolved, collection
+
+    return resolve
 
 
 async def _prepare(owner: type[BaseDocument], joins: dict[str, Join], place: Place) -> None:

@@ -155,16 +155,15 @@ async def _save(
     if changes is None:
         return document
     place, collection = await _target(document, place, write_concern, "save")
+    session = session_for(place)
     try:
-        result = await collection.update_one(
-            changes.filter, changes.update, session=session_for(place)
-        )
+        result = await collection.update_one(changes.filter, changes.update, session=session)
     except DuplicateKeyError as error:
         raise unique_key_violation(document_class, error) from None
     except DocumentTooLarge:
         raise document_too_large(document_class, changes.written()) from None
     if result.matched_count == 0:
-        raise await unmatched_save(document_class, collection, changes)
+        raise await unmatched_save(document_class, collection, changes, session)
     remember_state(document, place)
     document._updated(changes, place)
     return document

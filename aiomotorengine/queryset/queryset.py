@@ -44,7 +44,12 @@ from aiomotorengine.queryset.aggregation import Aggregation
 from aiomotorengine.queryset.batch import BatchedQuerySet, BatchQuery
 from aiomotorengine.queryset.driver_errors import is_duplicate_key, unique_key_violation
 from aiomotorengine.queryset.indexes import ensure_indexes, prepared_collection
-from aiomotorengine.queryset.joins import JoinedQuery, explain_command, find_command
+from aiomotorengine.queryset.joins import (
+    JoinedQuery,
+    explain_command,
+    find_command,
+    joining_collection,
+)
 from aiomotorengine.queryset.persistence import encode_for_insert, save_document
 from aiomotorengine.queryset.references import load_references
 from aiomotorengine.queryset.streams import ChangeStream, watch_changes
@@ -713,10 +718,12 @@ class QuerySet(Generic[D]):
     @property
     def aggregate(self) -> Aggregation[D]:
         """An aggregation pipeline builder over this queryset's documents."""
-        aggregation: Aggregation[D] = Aggregation(self._document, self._collection)
         if uses_joins(self._filters):
-            aggregation.raw(filter_pipeline(self._document, self._filters))
-        elif self._filters:
+            plan = filter_pipeline(self._document, self._filters)
+            joined = joining_collection(self._document, plan.joins, self._collection)
+            return Aggregation(self._document, joined).raw(plan.pipeline)
+        aggregation: Aggregation[D] = Aggregation(self._document, self._collection)
+        if self._filters:
             aggregation.raw([{"$match": self.query}])
         return aggregation
 

@@ -79,6 +79,29 @@ async def setup(
         await other.client.drop_database(other.name)
 
 
+async def test_a_document_saved_again_to_another_database_is_written_to_both(
+    setup: Setup,
+) -> None:
+    car = await Car.objects.create(manufacturer="honda", year=1)
+    archive = f"{setup.default.name}_archive"
+    try:
+        async with BatchQuery() as batch:
+            car.year = 2
+            batch.save(car)  # an update where it lives
+            car.using(db=archive)
+            car.year = 3
+            batch.save(car)  # a copy of the whole document into the archive
+        assert [d["year"] for d in await setup.stored(setup.default, "cars")] == [2]
+        copied = await setup.default.client[archive].cars.find_one({}, {"_id": 0})
+        assert copied == {"manufacturer": "honda", "year": 3}
+        car.year = 4
+        await car.save()  # it lives in the archive now
+        assert (await setup.default.client[archive].cars.find_one())["year"] == 4  # type: ignore[index]
+        assert [d["year"] for d in await setup.stored(setup.default, "cars")] == [2]
+    finally:
+        await setup.default.client.drop_database(archive)
+
+
 async def test_writes_are_queued_and_sent_at_the_end(setup: Setup) -> None:
     async with BatchQuery() as batch:
         honda = batch.create(Car, manufacturer="honda", model="civic", year=2010)

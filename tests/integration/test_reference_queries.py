@@ -362,6 +362,9 @@ async def test_a_referenced_model_on_another_connection_is_refused(
         await RemotePost.objects.filter(author__name="Ada").find_all()
     with pytest.raises(InvalidQueryError, match=r"RemotePost\.author references RemoteAuthor"):
         await RemotePost.objects.select_related("author").first()
+    # An aggregation that starts with such a filter is refused the same way.
+    with pytest.raises(InvalidQueryError, match="'join_elsewhere', not 'default'"):
+        await RemotePost.objects.filter(author__name="Ada").aggregate.fetch()
 
 
 async def test_referenced_models_follow_the_connection_of_the_query(

@@ -13,6 +13,7 @@ from bson import ObjectId
 
 from aiomotorengine import (
     BatchQuery,
+    ConcurrentModificationError,
     Database,
     Document,
     Index,
@@ -40,6 +41,12 @@ class Entry(Document):
     account = ReferenceField(Account)
     amount = IntField()
     tags = ListField(StringField())
+
+
+class Versioned(Document):
+    __collection__ = "tx_versioned"
+    __versioned__ = True
+    balance = IntField()
 
 
 class Registered(Document):
@@ -120,6 +127,11 @@ async def test_every_operation_in_the_block_runs_in_the_transaction(
         async for _ in Account.objects.filter(owner="ada"):
             pass
         await Entry.objects.find_all(lazy=False)  # and its references
+        # Queries through references: one aggregation each.
+        await Entry.objects.filter(account__owner="ada").find_all()
+        await Entry.objects.filter(account__owner="ada").count()
+        await Entry.objects.select_related("account").first()
+        await Entry.objects.filter(account__owner="ada").aggregate.fetch()
         account.balance = 6
         await account.save()
         await account.reload()
@@ -133,7 +145,9 @@ async def test_every_operation_in_the_block_runs_in_the_transaction(
     sent = transactional(recorder)
     *operations, (last, _, _) = sent
     assert last == "commitTransaction"
-    assert len(operations) >= 21
+    assert len(operations) >= 25
+    # count_documents, group_by and the four queries through references
+    assert len([name for name, _, _ in operations if name == "aggregate"]) == 6
     lsid, number = operations[0][1], operations[0][2]
     assert number is not None
     assert all((session, txn) == (lsid, number) for _, session, txn in operations), sent
@@ -270,6 +284,57 @@ async def test_batches_use_the_same_transactions(db: Database) -> None:
         batch.save(queued)
     assert queued._state.persisted
     assert await db.tx_accounts.count_documents({}) == 1
+
+
+async def test_a_batch_in_the_transaction_sees_its_earlier_saves(db: Database) -> None:
+    account = await Versioned.objects.create(balance=100)
+    async with transaction():
+        account.balance = 90
+        await account.save()  # version 1 -> 2, in the transaction
+        async with BatchQuery() as batch:  # its stale-copy check reads in the transaction
+            account.balance = 80
+            batch.save(account)
+    assert await db.tx_versioned.find_one({}, {"_id": 0}) == {"balance": 80, "_v": 3}
+
+
+async def test_a_save_that_matches_nothing_is_explained_from_inside_the_transaction(
+    db: Database,
+) -> None:
+    async with transaction():
+        created = await Versioned.objects.create(balance=1)  # visible in the transaction only
+        other = await Versioned.objects.get(created._id)
+        assert other is not None
+        other.balance = 2
+        await other.save()
+        created.balance = 3
+        with pytest.raises(ConcurrentModificationError, match="1 expected, 2 stored"):
+            await created.save()
+
+
+async def test_a_rolled_back_copy_leaves_the_document_where_it_lived(
+    db: Database, mongodb_uri: str
+) -> None:
+    archive = f"{db.name}_archive"
+    account = await Account.objects.create(owner="ada", balance=1)
+    try:
+        with pytest.raises(RuntimeError):
+            async with transaction():
+                account.using(db=archive)
+                account.balance = 2
+                await account.save()  # a copy into the archive database
+                raise RuntimeError("rolled back")
+        # The document still lives in its own database; the using() is still pending, like
+        # the unsaved change, so the next save makes the copy again.
+        assert await db.tx_accounts.find_one({}, {"_id": 0}) == {"owner": "ada", "balance": 1}
+        await account.save()
+        copied = await db.client[archive].tx_accounts.find_one({}, {"_id": 0})
+        assert copied == {"owner": "ada", "balance": 2}
+        assert await db.tx_accounts.find_one({}, {"_id": 0}) == {"owner": "ada", "balance": 1}
+        account.balance = 3
+        await account.save()  # it lives in the archive now
+        assert (await db.client[archive].tx_accounts.find_one({}, {"_id": 0}))["balance"] == 3
+    finally:
+        await db.client.drop_database(archive)
 
 
 async def test_run_in_transaction_returns_the_result_and_does_not_retry_other_errors(

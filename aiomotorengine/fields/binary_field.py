@@ -90,7 +90,3 @@ class BinaryField(BaseField[V]):
 
     def value_bson_schema(self, expanding: set[Any]) -> dict[str, Any]:
         return {"bsonType": "binData"}
-
-    def from_son(self, value: Any) -> Any:
-        # bson.Binary (a bytes subclass) keeps its subtype, so a save writes back what was read.
-        return value if isinstance(value, bytes) else bytes(value)

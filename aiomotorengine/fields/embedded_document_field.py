@@ -134,6 +134,8 @@ class EmbeddedDocumentField(BaseField[V]):
         return self.embedded_type.object_bson_schema(expanding)
 
     def from_son(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value  # stored data of another shape reads as stored
         return self.embedded_type.from_son(value)
 
     def to_query(self, value: Any) -> Any:

@@ -157,6 +157,8 @@ class ListField(BaseField[list[T]], Generic[T]):
         return [None if item is None else to_son(item) for item in value]
 
     def from_son(self, value: Any) -> Any:
+        if type(value) is not list:
+            return value  # stored data of another shape reads as stored, never reshaped
         if self._identity_items:
             return list(value)
         from_son = self.base_field.from_son

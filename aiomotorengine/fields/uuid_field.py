@@ -63,7 +63,10 @@ class UUIDField(BaseField[V]):
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, str):
-            return uuid.UUID(value)
+            try:
+                return uuid.UUID(value)
+            except ValueError:
+                return value  # not a UUID: reads as stored
         return value
 
     def value_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
@@ -74,7 +77,10 @@ class UUIDField(BaseField[V]):
 
     def from_son(self, value: Any) -> Any:
         if isinstance(value, str):
-            return uuid.UUID(value)
+            try:
+                return uuid.UUID(value)
+            except ValueError:
+                return value  # not a UUID: reads as stored
         if isinstance(value, Binary):
             return value.as_uuid(value.subtype)
         return value

@@ -16,6 +16,7 @@ from bson import Decimal128, ObjectId
 
 from aiomotorengine import (
     BatchQuery,
+    BinaryField,
     Database,
     DecimalField,
     Document,
@@ -27,6 +28,7 @@ from aiomotorengine import (
     JsonField,
     ListField,
     StringField,
+    UUIDField,
     get_connection,
 )
 from aiomotorengine.testing import CommandRecorder
@@ -292,6 +294,52 @@ async def test_legacy_decimal_is_read_rounded_and_never_rewritten_unasked(
     await priced.save()
     found = await collection.find_one({"_id": inserted.inserted_id})
     assert found is not None and found["amount"] == Decimal128("1.56")
+
+
+async def test_stored_values_of_another_shape_read_as_stored_and_stay(
+    wire: CommandRecorder,
+) -> None:
+    class Odd(Document):
+        __collection__ = "odd_shapes"
+        tags = ListField(StringField())
+        notes = ListField(EmbeddedDocumentField(Note))
+        place = EmbeddedDocumentField(Place)
+        blob = BinaryField()
+        key = UUIDField()
+        name = StringField()
+
+    stored = {"tags": "ab", "notes": {"text": "x"}, "place": "Oslo", "blob": 5, "key": "nope"}
+    collection = get_connection().collection("odd_shapes")
+    inserted = await collection.insert_one(dict(stored))
+    odd = await Odd.objects.get(inserted.inserted_id)
+    assert odd is not None
+    # Never reshaped: a string is not read as a list of its letters, nor 5 as five zero bytes.
+    assert (odd.tags, odd.notes, odd.place, odd.blob, odd.key) == (
+        "ab",
+        {"text": "x"},
+        "Oslo",
+        5,
+        "nope",
+    )
+    # Containers are checked on every save (they change in place): the save is refused with
+    # every misshapen one named, and nothing is written.
+    odd.name = "seen"
+    wire.clear()
+    with pytest.raises(InvalidDocumentError) as refused:
+        await odd.save()
+    assert set(refused.value.errors) == {"tags", "notes", "place"}
+    assert "Odd.tags: invalid value 'ab'" in str(refused.value)
+    assert wire.writes() == []
+    odd.tags, odd.notes, odd.place = ["ab"], [], Place(city="Oslo")
+    await odd.save()
+    # Only what was assigned is written: the scalars of another type stay as stored.
+    assert await collection.find_one({"_id": inserted.inserted_id}, {"_id": 0}) == {
+        **stored,
+        "tags": ["ab"],
+        "notes": [],
+        "place": {"c": "Oslo"},
+        "name": "seen",
+    }
 
 
 async def test_sub_fields_a_projection_left_out_raise_instead_of_reading_none(

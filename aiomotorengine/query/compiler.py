@@ -57,7 +57,7 @@ def resolve_field_path(
     schemaless = False
     extended = False  # names inside a JsonField: any key is valid, so they are not cached
     for index, part in enumerate(parts):
-        if not part or part.startswith("$"):
+        if not part or part.startswith("$") or "\0" in part:  # BSON keys cannot hold NUL
             raise InvalidQueryError(f"{document.__name__}: invalid name {key!r}")
         is_last = index == len(parts) - 1
         if fields is not None and part in fields:

@@ -161,9 +161,9 @@ class Pipeline(Generic[D]):
         return self._free_path(name)
 
     def _free_path(self, name: str) -> str:
-        """A result key's dotted path (after a reshaping stage): no empty or ``$`` parts."""
+        """A result key's dotted path (after a reshaping stage): no empty, ``$`` or NUL parts."""
         path = name.replace("__", ".")
-        if any(not part or part.startswith("$") for part in path.split(".")):
+        if "\0" in path or any(not part or part.startswith("$") for part in path.split(".")):
             raise InvalidQueryError(f"{self._where}: invalid name {name!r}")
         return path
 
@@ -286,7 +286,13 @@ class Pipeline(Generic[D]):
 
     def count(self, name: str = "count") -> Self:
         """``$count``: one result ``{name: number of documents}`` (none when there are none)."""
-        if not isinstance(name, str) or not name or name.startswith("$") or "." in name:
+        if (
+            not isinstance(name, str)
+            or not name
+            or name.startswith("$")
+            or "." in name
+            or "\0" in name
+        ):
             raise InvalidQueryError(f"aggregate.count() needs a plain key name, got {name!r}")
         return self._add({"$count": name})
 

@@ -257,3 +257,22 @@ def test_json_values_with_operator_keys_are_refused_on_assignment() -> None:
     with pytest.raises(InvalidDocumentError, match="data"):
         Settings(data=[{"ok": 1}, {"nested": {"$gt": ""}}])
     assert Settings(data={"price": {"amount": 1}}).data == {"price": {"amount": 1}}
+
+
+NUL_CALLS: dict[str, Any] = {
+    "filter": lambda: SecPost.objects.filter(**{"data__a\0": 1}),
+    "filter_dotted": lambda: SecPost.objects.filter(**{"data.a\0.b": 1}),
+    "order_by": lambda: SecPost.objects.order_by("data.a\0"),
+    "only": lambda: SecPost.objects.only("data.a\0"),
+    "update": lambda: compile_update(SecPost, None, {"data.a\0": 1}),
+    "update_kw": lambda: compile_update(SecPost, None, {"set__data__a\0": 1}),
+    "reshaped_match": lambda: reshaped().match(**{"count\0": 1}),
+    "reshaped_sort": lambda: reshaped().order_by("count\0"),
+    "count_name": lambda: SecPost.objects.aggregate.count("n\0"),
+}
+
+
+@pytest.mark.parametrize("call", list(NUL_CALLS.values()), ids=list(NUL_CALLS))
+def test_nul_in_a_name_is_refused_before_bson_sees_it(call: Any) -> None:
+    with pytest.raises(InvalidQueryError, match=r"SecPost|aggregate"):
+        call()

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "IMMUTABLE_DEFAULT_TYPES",
+    "INT64_MAX",
+    "INT64_MIN",
     "MISSING",
     "OBJECT_ID_SCHEMA",
     "BaseField",
@@ -33,6 +35,9 @@ __all__ = [
     "coerce_object_id",
     "json_value",
 ]
+
+#: The integers BSON can hold (a 64-bit signed int); the driver refuses others.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 #: The JSON Schema of an ``ObjectId`` in JSON: its 24 hexadecimal digits.
 OBJECT_ID_SCHEMA: dict[str, Any] = {"type": "string", "pattern": "^[0-9a-fA-F]{24}$"}
@@ -292,6 +297,8 @@ class BaseField(Generic[T]):
         do not apply: ``age__gt=-1`` is a fine filter on ``IntField(min_value=0)``.
         """
         if type(value) in self.query_types:
+            if type(value) is int and not INT64_MIN <= value <= INT64_MAX:
+                raise _beyond_int64(value)
             return value
         if isinstance(value, (re.Pattern, Regex)):  # would match as a pattern, not a value
             raise InvalidQueryError(
@@ -318,7 +325,10 @@ class BaseField(Generic[T]):
             raise InvalidQueryError(
                 f"cannot filter on {self.safe_repr(value)} (expected {self.describe()})"
             )
-        return self.to_son(value)
+        value = self.to_son(value)
+        if type(value) is int and not INT64_MIN <= value <= INT64_MAX:
+            raise _beyond_int64(value)
+        return value
 
     def accepts_container(self, value: Any) -> bool:
         """Whether a dict/list value is a legitimate filter value for this field."""
@@ -458,6 +468,10 @@ def json_value(value: Any) -> Any:
     if isinstance(value, Decimal128):
         return str(value.to_decimal())
     return str(value)  # ObjectId, UUID, Decimal
+
+
+def _beyond_int64(value: int) -> InvalidQueryError:
+    return InvalidQueryError(f"cannot filter on {value} (BSON holds 64-bit ints only)")
 
 
 def _model_name(instance: Any, field: BaseField[Any]) -> str:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from aiomotorengine.base.fields import BaseField, FieldOptions
+from aiomotorengine.base.fields import INT64_MAX, INT64_MIN, BaseField, FieldOptions
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -16,7 +16,6 @@ __all__ = ["IntField"]
 
 V = TypeVar("V", bound=int | None)
 
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
 
 
@@ -70,8 +69,8 @@ class IntField(BaseField[V]):
         self.max_value = max_value
         # The bounds of the inline check in ``check`` (None when a subclass checks values).
         plain = type(self).validate is IntField.validate and type(self).coerce is IntField.coerce
-        self._low = max(_INT64_MIN, min_value if min_value is not None else _INT64_MIN)
-        self._high = min(_INT64_MAX, max_value if max_value is not None else _INT64_MAX)
+        self._low = max(INT64_MIN, min_value if min_value is not None else INT64_MIN)
+        self._high = min(INT64_MAX, max_value if max_value is not None else INT64_MAX)
         self._inline = plain and self._plain_checks
 
     def check(self, instance: Any, value: Any) -> Any:
@@ -99,7 +98,7 @@ class IntField(BaseField[V]):
             return True
         if not isinstance(value, int) or isinstance(value, bool):
             return False
-        if not _INT64_MIN <= value <= _INT64_MAX:
+        if not INT64_MIN <= value <= INT64_MAX:
             return False
         if self.min_value is not None and value < self.min_value:
             return False

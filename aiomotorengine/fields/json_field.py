@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from aiomotorengine.base.fields import BaseField
+from aiomotorengine.base.fields import INT64_MAX, INT64_MIN, BaseField
 
 __all__ = ["JsonField"]
 
@@ -16,6 +16,8 @@ _SCALARS = (str, int, float, bool, type(None))
 def _is_json(value: Any) -> bool:
     if isinstance(value, float):
         return math.isfinite(value)  # JSON has no NaN or infinities
+    if isinstance(value, int) and not isinstance(value, bool):
+        return INT64_MIN <= value <= INT64_MAX  # BSON holds no larger ints
     if isinstance(value, _SCALARS):
         return True
     if isinstance(value, (list, tuple)):
@@ -49,8 +51,8 @@ class JsonField(BaseField[Any]):
 
     def describe(self) -> str:
         return (
-            "a JSON-compatible value (dict, list, str, finite number, bool; keys non-empty "
-            "strings without '.', NUL or a leading '$')"
+            "a JSON-compatible value (dict, list, str, finite number, bool; ints within 64 "
+            "bits; keys non-empty strings without '.', NUL or a leading '$')"
         )
 
     def to_son(self, value: Any) -> Any:

@@ -276,3 +276,60 @@ NUL_CALLS: dict[str, Any] = {
 def test_nul_in_a_name_is_refused_before_bson_sees_it(call: Any) -> None:
     with pytest.raises(InvalidQueryError, match=r"SecPost|aggregate"):
         call()
+
+
+class BigItem(Document):
+    qty = IntField()
+    meta = JsonField()
+    tags = ListField(IntField())
+    anything = ListField()
+
+
+BEYOND_INT64: dict[str, dict[str, Any]] = {
+    "int": {"qty": 2**64},
+    "int_string": {"qty": "9999999999999999999"},
+    "negative": {"qty": -(2**63) - 1},
+    "gt": {"qty__gt": 2**64},
+    "in": {"qty__in": [1, 2**64]},
+    "list_item": {"tags": 2**64},
+    "list_all": {"tags": [1, 2**64]},
+    "json_path": {"meta__n": 2**64},
+    "json_value": {"meta": {"n": [2**64]}},
+    "untyped": {"anything": 2**64},
+}
+
+
+@pytest.mark.parametrize("filters", list(BEYOND_INT64.values()), ids=list(BEYOND_INT64))
+def test_filter_ints_beyond_64_bits_are_refused(filters: dict[str, Any]) -> None:
+    [key] = filters
+    with pytest.raises(InvalidQueryError, match=rf"BigItem\.{key}: .*(1844|9999|-9223)"):
+        BigItem.objects.filter(**filters)
+
+
+def test_filter_ints_at_the_64_bit_bounds_still_compile() -> None:
+    low, high = -(2**63), 2**63 - 1
+    assert BigItem.objects.filter(qty=high, tags=low, meta__n=high).query == {
+        "qty": high,
+        "tags": low,
+        "meta.n": high,
+    }
+    assert BigItem.objects.filter(qty="9223372036854775807").query == {"qty": high}
+
+
+@pytest.mark.parametrize(
+    "update",
+    [{"meta": {"n": 2**64}}, {"meta": [2**64]}, {"qty": 2**64}],
+    ids=["json_dict", "json_list", "int"],
+)
+def test_document_and_update_values_beyond_64_bits_are_refused(update: dict[str, Any]) -> None:
+    [(name, value)] = update.items()
+    with pytest.raises(InvalidDocumentError, match=rf"BigItem\.{name}: invalid value"):
+        BigItem(**update)
+    with pytest.raises(InvalidDocumentError, match=rf"BigItem\.{name}: invalid value"):
+        BigItem.from_dict(update)
+    with pytest.raises(InvalidDocumentError, match=rf"BigItem\.{name}: invalid value"):
+        compile_update(BigItem, update)
+    with pytest.raises(InvalidDocumentError, match=rf"BigItem\.{name}: invalid value"):
+        compile_update(BigItem, None, {f"set__{name}": value})
+    with pytest.raises(InvalidDocumentError, match=r"BigItem\.meta: invalid value 1844"):
+        compile_update(BigItem, None, {"set__meta__n": 2**64})

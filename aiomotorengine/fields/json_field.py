@@ -6,7 +6,8 @@ import json
 import math
 from typing import Any
 
-from aiomotorengine.base.fields import INT64_MAX, INT64_MIN, BaseField
+from aiomotorengine.base.fields import INT64_MAX, INT64_MIN, MISSING, BaseField
+from aiomotorengine.errors import InvalidDocumentError
 
 __all__ = ["JsonField"]
 
@@ -33,11 +34,26 @@ def _is_key(key: Any) -> bool:
     return isinstance(key, str) and key != "" and "." not in key and "\0" not in key
 
 
+def _legacy_json(text: str) -> Any:
+    """The value 0.x stored as JSON ``text``: the object or array it holds when the field
+    accepts it, else ``MISSING`` (the text reads as stored)."""
+    if text[:1] not in ("{", "["):
+        return MISSING
+    try:
+        value = json.loads(text)
+        valid = _is_json(value) and not _has_operator(value)
+    except (ValueError, RecursionError):
+        return MISSING
+    return value if valid else MISSING
+
+
 class JsonField(BaseField[Any]):
     """Dicts, lists, strings, numbers and booleans, stored as native BSON (queryable).
 
     Values that aiomotorengine 0.x stored as JSON text load as well: a stored string that
-    begins with ``{`` or ``[`` and parses as JSON is read as the parsed value.
+    parses as a JSON object or array this field accepts is read as the parsed value. Such a
+    string is therefore refused as a value (it would not read back as itself): assign its
+    ``json.loads()`` instead.
     """
 
     python_types = (dict, list, str, int, float, bool)
@@ -46,8 +62,18 @@ class JsonField(BaseField[Any]):
     geo_queries = True
 
     def validate(self, value: Any) -> bool:
+        if isinstance(value, str):  # stored strings must read back as themselves
+            return _legacy_json(value) is MISSING
         # Keys starting with "$" would read as operators in updates and filters: refused.
         return _is_json(value) and not _has_operator(value)
+
+    def invalid(self, instance: Any, value: Any, reason: str | None = None) -> InvalidDocumentError:
+        if reason is None and isinstance(value, str):  # the one kind of str validate refuses
+            reason = (
+                "JSON text of an object or array would load as the parsed value; assign "
+                "json.loads() of it instead"
+            )
+        return super().invalid(instance, value, reason)
 
     def describe(self) -> str:
         return (
@@ -62,11 +88,9 @@ class JsonField(BaseField[Any]):
         return {"bsonType": ["object", "array", "string", "int", "long", "double", "bool"]}
 
     def from_son(self, value: Any) -> Any:
-        if isinstance(value, str) and value[:1] in ("{", "["):
-            try:
-                return json.loads(value)
-            except ValueError:
-                return value
+        if isinstance(value, str):
+            parsed = _legacy_json(value)
+            return value if parsed is MISSING else parsed
         return super().from_son(value)  # a copy: in-place changes must be seen by save()
 
     def accepts_container(self, value: Any) -> bool:

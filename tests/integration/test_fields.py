@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import hashlib
+import json
 import uuid
 from typing import Any
 
@@ -39,6 +40,7 @@ from aiomotorengine import (
     URLField,
     UUIDField,
 )
+from aiomotorengine.query.update import compile_update
 
 
 async def stored(db: Database, model: type[Document], document: Document) -> dict[str, Any]:
@@ -415,6 +417,72 @@ async def test_json_loads_legacy_json_strings(db: Database) -> None:
     assert loaded is not None and loaded.data == [1, 2]
     loaded = await Settings.objects.get(plain.inserted_id)
     assert loaded is not None and loaded.data == "{not json"
+
+
+# Strings that are no JSON text of a value the field accepts: stored and read as themselves.
+ROUND_TRIP_STRINGS = [
+    '{"$gt": ""}',
+    '{"a.b": 1}',
+    '[{"": 1}]',
+    "[NaN]",
+    '{"n": 18446744073709551616}',
+    "{not json",
+    "[",
+    " [1, 2]",
+    "plain",
+]
+
+
+@pytest.mark.parametrize("text", ROUND_TRIP_STRINGS)
+async def test_json_strings_round_trip(db: Database, text: str) -> None:
+    class Note(Document):
+        title = StringField()
+        data = JsonField()
+
+    note = await Note.objects.create(title="t", data=text)
+    assert (await stored(db, Note, note))["data"] == text
+    loaded = await Note.objects.get(note._id)
+    assert loaded is not None and loaded.data == text
+    assert Note.from_dict(loaded.to_dict(json=True)).data == text
+    loaded.title = "changed"
+    await loaded.save()
+    reloaded = await Note.objects.get(note._id)
+    assert reloaded is not None and reloaded.data == text and reloaded.title == "changed"
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", '{"note": "hi"}', "[]", '{"a": {"b": [null]}}'])
+def test_json_text_of_an_accepted_value_is_refused_as_a_string(text: str) -> None:
+    class Note(Document):
+        data = JsonField()
+        many = ListField(JsonField())
+
+    refused = r"Note\.(data|many): invalid value .*json\.loads\(\)"
+    with pytest.raises(InvalidDocumentError, match=refused):
+        Note(data=text)
+    with pytest.raises(InvalidDocumentError, match=refused):
+        Note.from_dict({"data": text})
+    with pytest.raises(InvalidDocumentError, match=refused):
+        Note().data = text
+    with pytest.raises(InvalidDocumentError, match=refused):
+        Note(many=["x", text])
+    with pytest.raises(InvalidDocumentError, match=refused):
+        compile_update(Note, None, {"set__data": text})
+    assert Note(data=json.loads(text)).data == json.loads(text)
+
+
+async def test_json_legacy_text_the_field_refuses_reads_as_stored(db: Database) -> None:
+    class Settings(Document):
+        title = StringField()
+        data = JsonField()
+
+    collection = db.collection("Settings")
+    legacy = await collection.insert_one({"title": "t", "data": '{"$where": "1", "a.b": 2}'})
+    loaded = await Settings.objects.get(legacy.inserted_id)
+    assert loaded is not None and loaded.data == '{"$where": "1", "a.b": 2}'
+    loaded.title = "changed"
+    await loaded.save()
+    raw = await collection.find_one({"_id": legacy.inserted_id})
+    assert raw is not None and raw["data"] == '{"$where": "1", "a.b": 2}'
 
 
 async def test_json_tuples_are_stored_as_arrays_and_compare_unchanged(db: Database) -> None:

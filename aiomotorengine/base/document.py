@@ -908,29 +908,35 @@ class InlineSchemas(dict[str, Any]):
 
 def _embedded_from_dict(field: BaseField[Any], value: Any, allow_extra: bool) -> Any:
     """``value`` with the dicts meant for embedded documents built by ``from_dict`` (so their
-    unknown keys are refused too); other values unchanged."""
-    embedded = field.element_field().embedded_document()
-    if embedded is None:
+    unknown keys are refused too), in lists at any depth; other values unchanged. Every bad
+    list item is reported at once."""
+    if not field.holds_documents:
         return value
-    if field.element_field() is field:
-        return (
-            embedded.from_dict(value, allow_extra=allow_extra)
-            if isinstance(value, Mapping)
-            else value
-        )
+    item_field = field.element_field()
+    if item_field is field:
+        embedded = field.embedded_document()
+        if embedded is None or not isinstance(value, Mapping):
+            return value
+        return embedded.from_dict(value, allow_extra=allow_extra)
     if not isinstance(value, list):
         return value
+    name = _embedded_model(item_field).__name__
     items = []
+    failures: list[InvalidDocumentError] = []
     for index, item in enumerate(value):
         try:
-            items.append(
-                embedded.from_dict(item, allow_extra=allow_extra)
-                if isinstance(item, Mapping)
-                else item
-            )
+            items.append(_embedded_from_dict(item_field, item, allow_extra))
         except InvalidDocumentError as error:
-            raise error.nested(embedded.__name__, str(index)) from None
+            failures.append(error.nested(name, str(index)))
+    if failures:
+        raise InvalidDocumentError.combine(name, failures)
     return items
+
+
+def _embedded_model(field: BaseField[Any]) -> Any:
+    """The embedded document class ``field`` holds, in lists at any depth."""
+    item_field = field.element_field()
+    return field.embedded_document() if item_field is field else _embedded_model(item_field)
 
 
 def _project_embedded(value: Any, db_field: str, projection: Projection) -> None:

@@ -107,14 +107,15 @@ class EmbeddedDocumentField(BaseField[V]):
         return value is None or isinstance(value, self.embedded_type)
 
     def check(self, instance: Any, value: Any) -> Any:
-        """A dict builds the embedded document (its bad fields reported under this field's
-        path, ``address.zip``); an embedded document is validated as a whole."""
+        """A dict builds the embedded document as ``from_dict`` does (a key the embedded model
+        does not declare is refused; its bad fields reported under this field's path,
+        ``address.zip``); an embedded document is validated as a whole."""
         dict_keys = isinstance(value, dict) and all(isinstance(key, str) for key in value)
         if type(value) is not self._embedded_type and not dict_keys:
             value = super().check(instance, value)  # any other type: refused, named as ours
         try:
             if dict_keys:
-                value = self.embedded_type(**value)
+                value = self.embedded_type.from_dict(value)
             value._validate(all_fields=not value._state.persisted)
         except InvalidDocumentError as error:
             model = type(instance).__name__ if instance is not None else self.owner_name

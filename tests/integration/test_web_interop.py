@@ -60,6 +60,23 @@ class WebPost(Document):
     secret = PasswordField()
 
 
+class WebPerm(EmbeddedDocument):
+    name = StringField()
+
+
+class WebProfile(EmbeddedDocument):
+    city = StringField()
+
+
+class WebAccount(Document):
+    __collection__ = "web_accounts"
+    name = StringField()
+    password = PasswordField()
+    profile = EmbeddedDocumentField(WebProfile)
+    grid = ListField(ListField(EmbeddedDocumentField(WebPerm)))
+    pins = ListField(PasswordField())
+
+
 async def make_post() -> WebPost:
     author = await WebAuthor.objects.create(name="Ada")
     return await WebPost.objects.create(
@@ -170,6 +187,44 @@ async def test_from_dict_refuses_unknown_keys_and_reports_every_error(db: Databa
     assert stored is not None and stored["legacy"] == 1
     with pytest.raises(InvalidDocumentError, match="takes a mapping"):
         WebPost.from_dict(["title"])  # type: ignore[arg-type]
+
+
+async def test_dicts_for_embedded_documents_refuse_undeclared_keys_at_any_depth(
+    db: Database,
+) -> None:
+    account = await WebAccount(name="u", profile=WebProfile(city="x")).save()
+    attempts = [
+        lambda: WebAccount.objects.filter(_id=account.id).update(
+            {"profile": {"city": "y", "is_admin": True}}
+        ),
+        lambda: WebAccount.objects.filter(_id=account.id).update(
+            set__profile={"city": "z", "is_admin": True}
+        ),
+    ]
+    for attempt in attempts:
+        with pytest.raises(InvalidDocumentError, match="unknown field 'is_admin'") as raised:
+            await attempt()
+        assert raised.value.errors == {
+            "profile.is_admin": "WebProfile: unknown field 'is_admin' (known: city)"
+        }
+    with pytest.raises(InvalidDocumentError, match="unknown field 'is_admin'"):
+        WebAccount(profile={"city": "y", "is_admin": True})
+    with pytest.raises(InvalidDocumentError) as raised:
+        WebAccount.from_dict(
+            {"grid": [[{"name": "p", "is_admin": True}, {"name": 1}], [{"root": True}]]}
+        )
+    assert set(raised.value.errors) == {"grid.0.0.is_admin", "grid.0.1.name", "grid.1.0.root"}
+    with pytest.raises(InvalidDocumentError) as raised:
+        WebAccount(grid=[[{"name": "p", "is_admin": True}]])
+    assert await db["web_accounts"].find_one({"_id": account.id}) == {
+        "_id": account.id,
+        "name": "u",
+        "profile": {"city": "x"},
+        "grid": [],
+        "pins": [],
+    }
+    kept = WebAccount.from_dict({"grid": [[{"name": "p", "legacy": 1}]]}, allow_extra=True)
+    assert kept.to_son()["grid"] == [[{"name": "p", "legacy": 1}]]
 
 
 def test_json_schema_describes_types_bounds_choices_and_embedded_models() -> None:

@@ -110,6 +110,15 @@ class DocumentMetaclass(type):
                 fields[attribute] = value
                 value.inherit_strict(strict)
 
+        if "_id" in fields and "id" in fields:
+            raise InvalidDocumentError(
+                f"{name}.id: a field may not be named 'id', the key of the identity (_id) in "
+                f"to_dict(), from_dict() and json_schema() and what doc.id reads; name it "
+                f"otherwise",
+                model=name,
+                field="id",
+                value=fields["id"].db_field,
+            )
         by_db_field: dict[str, BaseField[Any]] = {}
         for attribute, field in fields.items():
             other = by_db_field.get(field.db_field)

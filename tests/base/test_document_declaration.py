@@ -144,3 +144,22 @@ def test_field_declarations_are_checked_when_the_class_is_created(
     error = raised.value
     assert (error.model, error.field) == ("Declared", "broken")
     assert str(error).startswith("Declared.broken: ") and shown in str(error)
+
+
+def test_a_document_field_named_id_is_refused_but_an_embedded_one_is_a_field() -> None:
+    with pytest.raises(InvalidDocumentError) as raised:
+
+        class External(Document):
+            id = StringField()  # type: ignore[assignment]
+            name = StringField()
+
+    error = raised.value
+    assert (error.model, error.field) == ("External", "id")
+    assert str(error).startswith("External.id: ") and "identity (_id)" in str(error)
+
+    class Item(EmbeddedDocument):
+        id = StringField()
+
+    item = Item.from_dict({"id": "ext-1"})
+    assert item.id == "ext-1" and item.to_dict() == {"id": "ext-1"}
+    assert list(Item.json_schema()["properties"]) == ["id"]

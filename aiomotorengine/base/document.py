@@ -776,16 +776,18 @@ class BaseDocument(metaclass=DocumentMetaclass):
             try:
                 return cls.from_dict(value)
             except InvalidDocumentError as error:  # one line error per bad field, by path
-                details = [
-                    {
-                        "type": PydanticCustomError(
-                            "invalid_document", "{message}", {"message": m}
-                        ),
-                        "loc": tuple(path.split(".")),
-                        "input": _value_at(value, path),
-                    }
-                    for path, m in (error.errors or {"": str(error)}).items()
-                ]
+                details = []
+                for path, message in (error.errors or {"": str(error)}).items():
+                    loc = _sent_loc(value, path)
+                    details.append(
+                        {
+                            "type": PydanticCustomError(
+                                "invalid_document", "{message}", {"message": message}
+                            ),
+                            "loc": loc,
+                            "input": _safe_input(cls, value, loc),
+                        }
+                    )
                 raise ValidationError.from_exception_data(cls.__name__, details) from None  # type: ignore[arg-type]
 
         def serialize(document: BaseDocument, info: Any) -> dict[str, Any]:
@@ -840,6 +842,40 @@ def _value_at(data: Any, path: str) -> Any:
         else:
             return None
     return data
+
+
+def _sent_loc(data: Any, path: str) -> tuple[str, ...]:
+    """The dotted ``path`` of a ``from_dict`` error as a pydantic ``loc``, naming the key the
+    client sent (``id`` for the identity when ``data`` gave it so)."""
+    parts = path.split(".")
+    if parts[0] == "_id" and isinstance(data, Mapping) and "_id" not in data and "id" in data:
+        parts[0] = "id"
+    return tuple(parts)
+
+
+def _safe_input(model: type[BaseDocument], data: Any, loc: tuple[str, ...]) -> Any:
+    """What ``data`` holds at ``loc``, hidden as in messages when a secret field (a password)
+    holds it, or holds it inside a list."""
+    value = _value_at(data, ".".join(loc))
+    field: BaseField[Any] | None = None
+    fields: Mapping[str, BaseField[Any]] = model._fields
+    for part in loc:
+        if field is not None and field.element_field() is not field and part.isdigit():
+            field = field.element_field()
+        else:
+            if field is not None:
+                embedded = field.embedded_document()
+                fields = embedded._fields if embedded is not None else {}
+            field = fields.get("_id" if part == "id" and "_id" in fields else part)
+        if field is None:
+            return value
+        if field.secret:
+            return field.safe_repr(value)
+    while field is not None and field.element_field() is not field:
+        field = field.element_field()
+        if field.secret:
+            return field.safe_repr(value)
+    return value
 
 
 def _same_bson(left: Any, right: Any) -> bool:

@@ -268,6 +268,10 @@ async def test_pydantic_type_adapter_validates_dumps_and_describes(db: Database)
         ("comments", "0", "text"),
         ("nope",),
     }
+    with pytest.raises(ValidationError) as raised:
+        adapter.validate_python({"id": "nope", "title": "t"})
+    assert [error["loc"] for error in raised.value.errors()] == [("id",)]
+    assert raised.value.errors()[0]["input"] == "nope"
     schema = adapter.json_schema()
     assert schema["properties"]["title"] == {"type": "string", "maxLength": 60}
     assert "$defs" not in json.dumps(schema)  # pydantic gets embedded models inline
@@ -327,3 +331,13 @@ async def test_fastapi_takes_and_returns_documents(db: Database) -> None:
 
     openapi = blog_app().openapi()
     assert "WebPost" in json.dumps(openapi)
+
+
+def test_pydantic_errors_hide_the_input_of_secret_fields() -> None:
+    with pytest.raises(ValidationError) as raised:
+        TypeAdapter(WebAccount).validate_python(
+            {"name": 1, "password": ["hunter2-plaintext"], "pins": ["1234", 5678]}
+        )
+    inputs = {error["loc"]: error["input"] for error in raised.value.errors()}
+    assert inputs == {("name",): 1, ("password",): "<hidden>", ("pins",): "<hidden>"}
+    assert "hunter2" not in str(raised.value) and "5678" not in str(raised.value)

@@ -72,6 +72,7 @@ class ListField(BaseField[list[T]], Generic[T]):
         self._identity_items = self.base_field.is_identity
         self.holds_documents = self.base_field.holds_documents  # type: ignore[misc]
         self.holds_references = self.base_field.holds_references  # type: ignore[misc]
+        self.secret = self.base_field.secret  # type: ignore[misc]  # a list of passwords is one
 
     @overload
     def __get__(self, instance: None, owner: type) -> Self: ...
@@ -123,6 +124,9 @@ class ListField(BaseField[list[T]], Generic[T]):
 
     def describe(self) -> str:
         return f"a list of {self.base_field.describe()}"
+
+    def safe_repr(self, value: Any) -> str:
+        return self.base_field.safe_repr(value) if self.secret else super().safe_repr(value)
 
     def is_empty(self, value: Any) -> bool:
         return value is None or len(value) == 0

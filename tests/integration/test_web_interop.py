@@ -341,3 +341,11 @@ def test_pydantic_errors_hide_the_input_of_secret_fields() -> None:
     inputs = {error["loc"]: error["input"] for error in raised.value.errors()}
     assert inputs == {("name",): 1, ("password",): "<hidden>", ("pins",): "<hidden>"}
     assert "hunter2" not in str(raised.value) and "5678" not in str(raised.value)
+
+
+def test_a_list_of_passwords_is_as_secret_as_a_password() -> None:
+    with pytest.raises(InvalidDocumentError) as refused:
+        WebAccount.from_dict({"name": "ann", "pins": "1234"})  # a string, not a list
+    assert "1234" not in str(refused.value) and "<hidden>" in str(refused.value)
+    account = WebAccount.from_dict({"name": "ann", "pins": ["1234"]})
+    assert "pins" not in account.to_dict() and "pins" not in account.to_dict(json=True)

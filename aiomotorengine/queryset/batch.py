@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-import bson
 from pymongo import DeleteMany, DeleteOne, InsertOne, ReplaceOne, UpdateMany, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
@@ -43,7 +42,7 @@ from aiomotorengine.queryset.conflicts import (
     unapplied_saves,
 )
 from aiomotorengine.queryset.driver_errors import (
-    checked_size,
+    encoded,
     is_duplicate_key,
     unique_key_violation,
 )
@@ -202,7 +201,7 @@ class BatchQuery:
         )
         if not state.persisted or not lives_at(document, place):
             son = document._whole_son()
-            checked_size(model, son, bson.encode(son, codec_options=codec_options))
+            encoded(model, son, codec_options)
             request: _Request = (
                 ReplaceOne({"_id": son["_id"]}, son, upsert=True)
                 if state.persisted
@@ -214,7 +213,7 @@ class BatchQuery:
             if changes is None:
                 return document
             spec = changes.update
-            checked_size(model, changes.written(), bson.encode(spec, codec_options=codec_options))
+            encoded(model, changes.written(), codec_options, spec)
             write = _Write(
                 model,
                 UpdateOne(changes.filter, spec),

@@ -1,8 +1,8 @@
 """The one place that translates driver errors a caller can act on: duplicate keys (server
 code 11000), from a write or from building a unique index over stored duplicates, become
 ``UniqueKeyViolationError`` naming the model, the fields and the values; a document over the
-server's size limit becomes ``InvalidDocumentError`` naming its largest field, before anything
-is sent."""
+server's size limit, or one holding a value BSON cannot encode (an int beyond 64 bits, a set in
+an untyped field), becomes ``InvalidDocumentError`` naming the field, before anything is sent."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import bson
+from bson.codec_options import CodecOptions
+from bson.errors import InvalidDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, PyMongoError
 
 from aiomotorengine.base.document import BaseDocument
@@ -18,13 +20,18 @@ from aiomotorengine.errors import InvalidDocumentError, UniqueKeyViolationError,
 
 __all__ = [
     "MAX_DOCUMENT_BYTES",
+    "UNENCODABLE",
     "attribute_path",
-    "checked_size",
     "document_too_large",
+    "encoded",
     "index_build_violation",
     "is_duplicate_key",
+    "unencodable",
     "unique_key_violation",
 ]
+
+#: What BSON encoding raises for a value it cannot hold.
+UNENCODABLE = (OverflowError, InvalidDocument)
 
 _DUPLICATE_KEY = 11000
 #: MongoDB's limit on one document (``maxBsonObjectSize``), fixed since MongoDB 1.8.
@@ -117,12 +124,52 @@ def document_too_large(
     )
 
 
-def checked_size(document: type[BaseDocument], son: Mapping[str, Any], encoded: bytes) -> bytes:
-    """``encoded`` (the BSON of ``son``), or ``InvalidDocumentError`` when it is over
-    MongoDB's limit: refused here, before anything is sent."""
-    if len(encoded) > MAX_DOCUMENT_BYTES:
+def encoded(
+    document: type[BaseDocument],
+    son: Mapping[str, Any],
+    codec_options: CodecOptions[Any],
+    payload: Mapping[str, Any] | None = None,
+) -> bytes:
+    """The BSON of ``payload`` (``son``, the values it writes, by default), or
+    ``InvalidDocumentError`` when it cannot be stored: over MongoDB's size limit, or holding a
+    value BSON cannot encode. Refused here, before anything is sent."""
+    try:
+        data = bson.encode(son if payload is None else payload, False, codec_options)
+    except UNENCODABLE as error:
+        raise unencodable(document, son, error) from None
+    if len(data) > MAX_DOCUMENT_BYTES:
         raise document_too_large(document, son)
-    return encoded
+    return data
+
+
+def unencodable(
+    document: type[BaseDocument], son: Mapping[str, Any], error: Exception
+) -> InvalidDocumentError:
+    """``InvalidDocumentError`` for a document (or the values of an update) that BSON cannot
+    encode, naming the first top-level field that fails and the driver's reason."""
+    key = next((key for key, value in son.items() if not _encodes(value)), None)
+    model = document.__name__
+    if key is None:
+        return InvalidDocumentError(
+            f"{model}: the document cannot be stored ({error}); nothing was written", model=model
+        )
+    name, field = attribute_path(document, key)
+    value = son[key]
+    shown = field.safe_repr(value) if field else describe_value(value)
+    return InvalidDocumentError(
+        f"{model}.{name}: {shown} cannot be stored ({error}); nothing was written",
+        model=model,
+        field=name,
+        value=value,
+    )
+
+
+def _encodes(value: Any) -> bool:
+    try:
+        bson.encode({"v": value})
+    except UNENCODABLE:
+        return False
+    return True
 
 
 def attribute_path(document: type[BaseDocument], db_path: str) -> tuple[str, BaseField[Any] | None]:

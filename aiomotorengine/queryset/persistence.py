@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-import bson
 from bson import ObjectId
 from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
@@ -25,8 +24,10 @@ from aiomotorengine.connection import WriteConcernOption, write_concern_option
 from aiomotorengine.errors import DocumentDeletedError
 from aiomotorengine.queryset.conflicts import unmatched_save
 from aiomotorengine.queryset.driver_errors import (
-    MAX_DOCUMENT_BYTES,
+    UNENCODABLE,
     document_too_large,
+    encoded,
+    unencodable,
     unique_key_violation,
 )
 from aiomotorengine.queryset.indexes import database_name, prepared_collection, resolve_place
@@ -53,16 +54,12 @@ def encode_for_insert(
     given an ``_id`` as the driver would. A document over MongoDB's size limit is refused
     before anything is sent: in a bulk insert the server would refuse it only after storing
     the documents before it."""
-    encode = bson.encode
-    encoded = []
+    raw = []
     for son in sons:
         if son.get("_id") is None:
             son["_id"] = ObjectId()
-        data = encode(son, False, codec_options)
-        if len(data) > MAX_DOCUMENT_BYTES:
-            raise document_too_large(document, son)
-        encoded.append(RawBSONDocument(data))
-    return encoded
+        raw.append(RawBSONDocument(encoded(document, son, codec_options)))
+    return raw
 
 
 def write_place(
@@ -148,6 +145,8 @@ async def _save(
             raise unique_key_violation(document_class, error) from None
         except DocumentTooLarge:
             raise document_too_large(document_class, son) from None
+        except UNENCODABLE as error:
+            raise unencodable(document_class, son, error) from None
         remember_state(document, place)
         document._inserted(son, place)
         return document
@@ -162,6 +161,8 @@ async def _save(
         raise unique_key_violation(document_class, error) from None
     except DocumentTooLarge:
         raise document_too_large(document_class, changes.written()) from None
+    except UNENCODABLE as error:
+        raise unencodable(document_class, changes.written(), error) from None
     if result.matched_count == 0:
         raise await unmatched_save(document_class, collection, changes, session)
     remember_state(document, place)

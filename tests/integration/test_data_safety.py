@@ -342,6 +342,35 @@ async def test_stored_values_of_another_shape_read_as_stored_and_stay(
     }
 
 
+async def test_values_bson_cannot_hold_are_refused_by_name_before_anything_is_sent(
+    wire: CommandRecorder,
+) -> None:
+    class Loose(Document):
+        __collection__ = "loose"
+        items = ListField()
+        name = StringField()
+
+    stored = await Loose.objects.create(items=[1], name="kept")
+    wire.clear()
+    attempts = {
+        "save": lambda: Loose(items=[2**64]).save(),
+        "bulk_insert": lambda: Loose.objects.bulk_insert([Loose(items=[1]), Loose(items=[{1}])]),
+        "undeclared": lambda: Loose(items=[1], extra=2**70).save(),
+    }
+    for what, attempt in attempts.items():
+        with pytest.raises(InvalidDocumentError, match=r"cannot be stored") as refused:
+            await attempt()
+        assert refused.value.field == ("extra" if what == "undeclared" else "items"), what
+    stored.items.append(-(2**64))
+    with pytest.raises(InvalidDocumentError, match=r"Loose\.items: .* cannot be stored"):
+        await stored.save()
+    with pytest.raises(InvalidDocumentError, match=r"Loose\.items"):
+        async with BatchQuery() as batch:
+            batch.save(Loose(items=[2**64]))
+    assert wire.writes() == []
+    assert await Loose.objects.count() == 1
+
+
 async def test_sub_fields_a_projection_left_out_raise_instead_of_reading_none(
     db: Database,
 ) -> None:

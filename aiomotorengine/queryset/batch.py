@@ -134,34 +134,24 @@ class BatchQuery:
         """The place of a write of ``model`` naming connection ``alias`` and database ``db``
         (either ``None``: the batch's); an error if they are not the batch's."""
         own = declared_alias(model, model.__alias__, alias)
-        if own is not None and own != self.alias:
-            raise ConnectionError(
-                f"{model.__name__}: {what} uses connection {own!r}, but this batch runs on "
-                f"{self.alias!r}; every write of a batch must use the batch's connection"
-            )
-        return self._checked_database(model, Place(self.alias, db or model.__db__), what)
-
-    def _checked_database(self, model: type[CollectionDocument], place: Place, what: str) -> Place:
-        if place.db is None:
-            return Place(place.alias, self.db)
-        if self.db is not None and database_name(place) != database_name(
-            Place(self.alias, self.db)
-        ):
-            raise ConnectionError(
-                f"{model.__name__}: {what} uses database {place.db!r}, but this batch writes to "
-                f"{self.db!r}; send it there with using(db={self.db!r}) first"
-            )
-        return place
+        return self._checked(
+            model, Place(own or self.alias, db or model.__db__ or self.db), what, "uses"
+        )
 
     def _document_place(self, document: CollectionDocument, what: str) -> Place:
         """Where a write of ``document`` goes: where it lives or ``using()`` sends it (that
         must be the batch's connection and database), or, for a new one, the batch's."""
         state = document._state
-        model = type(document)
         if not state.persisted or state.alias is None:  # new, or loaded without saying where
             alias, db = state.target or (None, None)
-            return self._place_for(model, alias, db, what)
-        place = write_place(document)
+            return self._place_for(type(document), alias, db, what)
+        return self._checked(type(document), write_place(document), what, "lives in")
+
+    def _checked(
+        self, model: type[CollectionDocument], place: Place, what: str, verb: str
+    ) -> Place:
+        """``place``, or ``ConnectionError`` when it is not on the batch's connection, or not
+        in the batch's database when the batch names one."""
         if place.alias != self.alias:
             raise ConnectionError(
                 f"{model.__name__}: {what} uses connection {place.alias!r}, but this batch runs "
@@ -171,7 +161,7 @@ class BatchQuery:
             Place(self.alias, self.db)
         ):
             raise ConnectionError(
-                f"{model.__name__}: {what} lives in database {database_name(place)!r}, but this "
+                f"{model.__name__}: {what} {verb} database {database_name(place)!r}, but this "
                 f"batch writes to {self.db!r}; send it there with using(db={self.db!r}) first"
             )
         return place

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from bson import ObjectId
 
+from aiomotorengine.base.compiled import compile_model
 from aiomotorengine.base.fields import IMMUTABLE_DEFAULT_TYPES, MISSING, BaseField, ObjectIdField
 from aiomotorengine.base.registry import register_document
 from aiomotorengine.base.state import Changes, DocumentState, Place, Projection
@@ -158,6 +159,8 @@ class DocumentMetaclass(type):
             (attribute, field.db_field, field, field.is_identity)
             for attribute, field in fields.items()
         )
+        if fields:  # BaseDocument itself has none: it holds the generic methods
+            compile_model(cls, BaseDocument)
         cls._reference_plan = None  # built on first use: referenced classes may come later
         cls._shard_key_fields = _shard_key_fields(name, fields, getattr(cls, "__shard_key__", ()))
         cls._query_cache = {}
@@ -254,16 +257,28 @@ class BaseDocument(metaclass=DocumentMetaclass):
                     failures.append(error)
                     continue
             values[name] = value
+        if failures:  # reported in the order of the fields, as the compiled __init__ does
+            order = list(fields)
+            failures.sort(key=lambda failure: order.index(failure.field or "_id"))
         if dynamic:
-            for name, value in dynamic.items():
-                if _unsettable(cls, name):  # would replace a method or the document's state
-                    failures = failures or []
-                    failures.append(self._name_failure(name, value, _unsettable(cls, name)))
+            self._set_dynamic(dynamic, failures)
+        elif failures:
+            raise InvalidDocumentError.combine(cls.__name__, failures)
+
+    def _set_dynamic(
+        self, attributes: dict[str, Any], failures: list[InvalidDocumentError] | None
+    ) -> None:
+        """Set the undeclared ``attributes`` given to the constructor, or raise every failure
+        (``failures`` of the declared fields, and names that may not be set) at once."""
+        cls = type(self)
+        for name, value in attributes.items():
+            reason = _unsettable(cls, name)  # would replace a method or the document's state
+            if reason:
+                failures = [*(failures or ()), self._name_failure(name, value, reason)]
         if failures:
             raise InvalidDocumentError.combine(cls.__name__, failures)
-        if dynamic:
-            for name, value in dynamic.items():
-                setattr(self, name, value)
+        for name, value in attributes.items():
+            setattr(self, name, value)
 
     @classmethod
     def from_son(
@@ -413,11 +428,7 @@ class BaseDocument(metaclass=DocumentMetaclass):
             else:
                 continue  # never read nor assigned: the stored value is not ours to judge
             if field.required and (value is None or field.is_empty(value)):
-                failures.append(
-                    InvalidDocumentError(
-                        f"{model}.{name} is required", model=model, field=name, value=value
-                    )
-                )
+                failures.append(self._required_error(name, value))
             elif value is not None and field.revalidate_on_save:
                 try:
                     values[name] = field.check(self, value)
@@ -427,6 +438,12 @@ class BaseDocument(metaclass=DocumentMetaclass):
             failures.extend(self._dynamic_name_failures())
         if failures:
             raise InvalidDocumentError.combine(model, failures)
+
+    def _required_error(self, name: str, value: Any) -> InvalidDocumentError:
+        model = type(self).__name__
+        return InvalidDocumentError(
+            f"{model}.{name} is required", model=model, field=name, value=value
+        )
 
     def _dynamic_name_failures(self) -> list[InvalidDocumentError]:
         """Attribute names that MongoDB would read as something else: a path (``.``), an
@@ -468,6 +485,14 @@ class BaseDocument(metaclass=DocumentMetaclass):
                     son[db_field] = raw[db_field]
             elif value is not None:
                 son[db_field] = value if identity else field.to_son(value)
+        self._son_tail(son)
+        return son
+
+    def _son_tail(self, son: dict[str, Any]) -> None:
+        """Add to the SON of the declared fields the stored keys the model does not declare
+        (unless removed) and the undeclared attributes."""
+        state = self._state
+        raw = state.raw
         if raw:
             deleted = state.deleted or ()
             for key, value in raw.items():
@@ -475,7 +500,6 @@ class BaseDocument(metaclass=DocumentMetaclass):
                     son[key] = value
         for name, value in self._dynamic_items():
             son[name] = copy.deepcopy(value)
-        return son
 
     def _delta(
         self,

@@ -7,6 +7,7 @@ import base64
 import copy
 import datetime
 import decimal
+import math
 import re
 import uuid
 from collections.abc import Callable, Iterable
@@ -34,6 +35,7 @@ __all__ = [
     "ObjectIdField",
     "coerce_object_id",
     "json_value",
+    "literal",
 ]
 
 #: The integers BSON can hold (a 64-bit signed int); the driver refuses others.
@@ -280,6 +282,28 @@ class BaseField(Generic[T]):
         # Lists, dicts, embedded documents...: a copy per instance, nested values included.
         return copy.deepcopy(default)
 
+    # --- inline source for the code a model generates (``base/compiled.py``) ---------------
+    # Each returns Python source over ``value``, a variable's name, with the field itself
+    # reachable as the global ``field``: what the generated ``__init__``, ``_validate`` and
+    # ``to_son`` run instead of a call. A custom field need not override them.
+    def inline_check(self, value: str, field: str) -> str | None:
+        """An expression true when the non-``None`` ``value`` is valid as it is (``check()``
+        would return it unchanged), or ``None``: ``check()`` is called every time."""
+        return f"type({value}) in {field}.fast_types" if self.fast_types else None
+
+    def inline_son(self, value: str, field: str) -> str:
+        """An expression equal to ``to_son()`` of the valid, non-``None`` ``value``."""
+        if self.is_identity:
+            return value
+        plain = not self._custom_checks and type(self).to_son is BaseField.to_son
+        if plain and not any(kind is object or kind in _CONTAINERS for kind in self.python_types):
+            return value  # checked values are never containers: ``to_son`` returns them
+        return f"{field}.to_son({value})"
+
+    def inline_empty(self, value: str, field: str) -> str:
+        """An expression equal to ``is_empty()`` of the non-``None`` ``value``."""
+        return f"{field}.is_empty({value})"
+
     # --- conversion ----------------------------------------------------------------------
     def to_son(self, value: Any) -> Any:
         """The BSON-ready form of a (valid) Python value."""
@@ -468,6 +492,14 @@ def json_value(value: Any) -> Any:
     if isinstance(value, Decimal128):
         return str(value.to_decimal())
     return str(value)  # ObjectId, UUID, Decimal
+
+
+def literal(value: Any, otherwise: str) -> str:
+    """``value`` as Python source when its ``repr`` is one that reads back exactly (an int, a
+    finite float), else the source ``otherwise`` (for the code models generate)."""
+    if type(value) is int or (type(value) is float and math.isfinite(value)):
+        return repr(value)
+    return otherwise
 
 
 def _beyond_int64(value: int) -> InvalidQueryError:

@@ -94,6 +94,11 @@ class DateTimeField(BaseField[V]):
             return value
         return super().check(instance, value)
 
+    def inline_check(self, value: str, field: str) -> str | None:
+        if not self._inline:
+            return None
+        return f"type({value}) is {field}.python_types[0] and not {value}.microsecond % 1000"
+
     def convert(self, value: Any) -> Any:
         if isinstance(value, str):
             text = value.strip()

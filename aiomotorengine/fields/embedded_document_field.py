@@ -125,6 +125,11 @@ class EmbeddedDocumentField(BaseField[V]):
     def to_son(self, value: Any) -> Any:
         return value.to_son()
 
+    def inline_son(self, value: str, field: str) -> str:
+        if type(self).to_son is EmbeddedDocumentField.to_son:
+            return f"{value}.to_son()"
+        return super().inline_son(value, field)
+
     def to_primitive(self, value: Any, json: bool) -> Any:
         return value.to_dict(json=json)
 

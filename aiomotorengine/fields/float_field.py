@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from aiomotorengine.base.fields import BaseField, FieldOptions
+from aiomotorengine.base.fields import BaseField, FieldOptions, literal
 from aiomotorengine.fields.int_field import _bounded, _with_bounds
 
 if TYPE_CHECKING:
@@ -99,6 +99,15 @@ class FloatField(BaseField[V]):
         if type(value) is float and self._inline and self._low <= value <= self._high:
             return value
         return super().check(instance, value)
+
+    def inline_check(self, value: str, field: str) -> str | None:
+        if not self._inline:
+            return None
+        low, high = (
+            literal(bound, f"{field}.{name}")
+            for bound, name in ((self._low, "_low"), (self._high, "_high"))
+        )
+        return f"type({value}) is float and {low} <= {value} <= {high}"
 
     def convert(self, value: Any) -> Any:
         if isinstance(value, str):

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from aiomotorengine.base.fields import INT64_MAX, INT64_MIN, BaseField, FieldOptions
+from aiomotorengine.base.fields import INT64_MAX, INT64_MIN, BaseField, FieldOptions, literal
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -78,6 +78,15 @@ class IntField(BaseField[V]):
         if type(value) is int and self._inline and self._low <= value <= self._high:
             return value
         return super().check(instance, value)
+
+    def inline_check(self, value: str, field: str) -> str | None:
+        if not self._inline:
+            return None
+        low, high = (
+            literal(bound, f"{field}.{name}")
+            for bound, name in ((self._low, "_low"), (self._high, "_high"))
+        )
+        return f"type({value}) is int and {low} <= {value} <= {high}"
 
     def convert(self, value: Any) -> Any:
         if isinstance(value, str):

@@ -160,6 +160,14 @@ class ListField(BaseField[list[T]], Generic[T]):
         to_son = self.base_field.to_son
         return [None if item is None else to_son(item) for item in value]
 
+    def inline_son(self, value: str, field: str) -> str:
+        if self._identity_items and type(self).to_son is ListField.to_son:
+            return f"list({value})"
+        return super().inline_son(value, field)
+
+    def inline_empty(self, value: str, field: str) -> str:
+        return f"len({value}) == 0"
+
     def from_son(self, value: Any) -> Any:
         if type(value) is not list:
             return value  # stored data of another shape reads as stored, never reshaped

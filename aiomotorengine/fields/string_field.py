@@ -74,6 +74,16 @@ class StringField(BaseField[V]):
             return value
         return super().check(instance, value)
 
+    def inline_check(self, value: str, field: str) -> str | None:
+        if self._inline_length < 0:
+            return None
+        if self._inline_length == sys.maxsize:
+            return f"type({value}) is str"
+        return f"type({value}) is str and len({value}) <= {self._inline_length!r}"
+
+    def inline_empty(self, value: str, field: str) -> str:
+        return f"{value} == ''"
+
     def validate(self, value: Any) -> bool:
         if value is None:
             return True

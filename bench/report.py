@@ -97,7 +97,7 @@ def chart(modes: Sequence[ModeResult], path: str) -> None:
 
     keys = [workload.key for workload in WORKLOADS]
     width = 0.8 / max(len(modes), 1)
-    figure, axes = plt.subplots(figsize=(9, 4.8), dpi=110)
+    figure, axes = plt.subplots(figsize=(10, 4.8), dpi=110)
     colours = {"client": "#3b6ea5", "e2e": "#8fb3d9"}
     for index, mode in enumerate(modes):
         by_key = {result.workload.key: result for result in mode.results}

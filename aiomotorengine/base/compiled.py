@@ -50,6 +50,7 @@ def compile_model(cls: Any, generic: Any) -> None:
         "_g_Invalid": InvalidDocumentError,
         "_g_new_state": DocumentState.__new__,
         "_g_State": DocumentState,
+        "_g_set_state": vars(generic)["_state"].__set__,  # faster than self._state = ...
         "_g_generic_init": generic.__init__,
         "_g_generic_to_son": generic.to_son,
         "_g_generic_validate": generic._validate,
@@ -112,7 +113,7 @@ def _init_source(cls: Any, names: list[tuple[str, str, BaseField[Any]]]) -> str:
         "    _g_state.projection = _g_state.alias = _g_state.db = _g_state.target = None",
         "    _g_state.persisted = False",
         "    _g_state.defaulted = _g_state.normalised = _g_state.deleted = _g_state.saving = None",
-        "    self._state = _g_state",
+        "    _g_set_state(self, _g_state)",
         "    _g_failures = None",
     ]
     computed = {field.name for field in cls._computed_defaults}

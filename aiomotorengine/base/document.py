@@ -309,6 +309,7 @@ class BaseDocument(metaclass=DocumentMetaclass):
         objects and a dict per document, and no Python call."""
         new = cls.__new__
         new_state = _new_state
+        set_state = _set_state
         documents: list[Self] = []
         append = documents.append
         for son in sons:
@@ -322,7 +323,7 @@ class BaseDocument(metaclass=DocumentMetaclass):
             state.db = db
             state.defaulted = state.normalised = state.deleted = state.saving = None
             state.target = None
-            document._state = state
+            set_state(document, state)
             append(document)
         return documents
 
@@ -575,10 +576,12 @@ class BaseDocument(metaclass=DocumentMetaclass):
     def _apply_save_hooks(self, creating: bool) -> bool:
         """Run ``on_save``/auto-now hooks, here and in embedded documents that are new or
         changed; returns whether any value changed."""
-        changed = self._apply_own_save_hooks(creating)
+        changed = self._apply_own_save_hooks(creating) if self._save_hook_fields else False
         values = self._state.values
         for name, _ in self._nested_plan:
             value = values.get(name)
+            if value is None:
+                continue
             items = value if isinstance(value, list) else (value,)
             for item in items:
                 if (
@@ -968,6 +971,10 @@ class _NoDataclassFields(dict[str, Any]):
 
 
 BaseDocument.__dataclass_fields__ = _NoDataclassFields()
+
+#: Sets a document's ``_state`` slot directly: ``document._state = state`` goes through
+#: ``__setattr__`` (any class defining ``__delattr__`` has both in one slot), a third slower.
+_set_state = vars(BaseDocument)["_state"].__set__
 
 
 class InlineSchemas(dict[str, Any]):

@@ -96,6 +96,8 @@ class ListField(BaseField[list[T]], Generic[T]):
     def __set_name__(self, owner: type, name: str) -> None:
         super().__set_name__(owner, name)
         self.base_field.__set_name__(owner, name)
+        # The exact types of items check() keeps as they are (for the inline check).
+        self._item_types = frozenset((*self.base_field.fast_types, type(None)))
 
     def check(self, instance: Any, value: Any) -> Any:
         if isinstance(value, tuple):
@@ -159,6 +161,12 @@ class ListField(BaseField[list[T]], Generic[T]):
             return list(value)
         to_son = self.base_field.to_son
         return [None if item is None else to_son(item) for item in value]
+
+    def inline_check(self, value: str, field: str) -> str | None:
+        # A list of items that are None or of the item field's fast types: check() keeps it.
+        if type(self).check is not ListField.check or not self.base_field.fast_types:
+            return None
+        return f"type({value}) is list and {field}._item_types.issuperset(map(type, {value}))"
 
     def inline_son(self, value: str, field: str) -> str:
         if self._identity_items and type(self).to_son is ListField.to_son:

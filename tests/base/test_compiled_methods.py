@@ -53,6 +53,8 @@ class Sample(Document):
     price = DecimalField(precision=2)
     email = EmailField()
     tags = ListField(StringField(max_length=3))
+    words = ListField(StringField())
+    flags = ListField(BooleanField(), required=True)
     numbers = ListField(IntField(), required=True)
     place = EmbeddedDocumentField(Place)
     places = ListField(EmbeddedDocumentField(Place))

@@ -164,7 +164,8 @@ class ListField(BaseField[list[T]], Generic[T]):
 
     def inline_check(self, value: str, field: str) -> str | None:
         # A list of items that are None or of the item field's fast types: check() keeps it.
-        if type(self).check is not ListField.check or not self.base_field.fast_types:
+        custom = self._custom_checks or type(self).check is not ListField.check
+        if custom or not self.base_field.fast_types:
             return None
         return f"type({value}) is list and {field}._item_types.issuperset(map(type, {value}))"
 
@@ -174,6 +175,8 @@ class ListField(BaseField[list[T]], Generic[T]):
         return super().inline_son(value, field)
 
     def inline_empty(self, value: str, field: str) -> str:
+        if type(self).is_empty is not ListField.is_empty:
+            return super().inline_empty(value, field)
         return f"len({value}) == 0"
 
     def from_son(self, value: Any) -> Any:

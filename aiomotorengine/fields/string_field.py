@@ -82,6 +82,8 @@ class StringField(BaseField[V]):
         return f"type({value}) is str and len({value}) <= {self._inline_length!r}"
 
     def inline_empty(self, value: str, field: str) -> str:
+        if type(self).is_empty is not StringField.is_empty:
+            return super().inline_empty(value, field)
         return f"{value} == ''"
 
     def validate(self, value: Any) -> bool:

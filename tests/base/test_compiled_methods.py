@@ -204,3 +204,47 @@ def test_a_field_shadowing_a_name_of_the_generated_code_keeps_the_generic_method
     document = Quirky(all_fields="a", _g_x="b")
     assert document.to_son() == {"all_fields": "a", "_g_x": "b"}
     assert "__init__" not in vars(Quirky)
+
+
+class Shout(StringField):
+    """A user's field: its own validate, is_empty and to_son."""
+
+    def validate(self, value: Any) -> bool:
+        return super().validate(value) and value == value.lower()
+
+    def is_empty(self, value: Any) -> bool:
+        return value is None or value.strip() == ""
+
+    def to_son(self, value: Any) -> Any:
+        return value.upper()
+
+
+class Tags(ListField):  # type: ignore[type-arg]
+    def is_empty(self, value: Any) -> bool:
+        return value is None or all(item is None for item in value)
+
+
+def test_a_custom_fields_own_checks_and_conversions_are_never_inlined_away() -> None:
+    class Loud(Document):
+        word = Shout(required=True)
+        words = ListField(Shout())
+        tags = Tags(StringField(), required=True)
+
+    assert Loud(word="hi", words=["a"], tags=["x"]).to_son() == {
+        "word": "HI",
+        "words": ["A"],
+        "tags": ["x"],
+    }
+    try:
+        Loud(word="Hi", words=["B"])
+    except InvalidDocumentError as error:
+        assert set(error.errors) == {"word", "words"}
+    else:
+        raise AssertionError("values the field's own validate() refuses were accepted")
+    blank = Loud(word="  ", tags=[None])
+    try:
+        blank.validate()
+    except InvalidDocumentError as error:
+        assert set(error.errors) == {"word", "tags"}
+    else:
+        raise AssertionError("values the field's own is_empty() calls empty were accepted")

@@ -15,6 +15,7 @@ the three methods, or field names that are no Python identifiers.
 
 from __future__ import annotations
 
+import builtins
 import keyword
 from collections.abc import Callable
 from typing import Any
@@ -32,6 +33,7 @@ _MARK = "__compiled_for__"
 # Names the generated code uses besides the fields' own: a field may not shadow them.
 _RESERVED = frozenset({"self", "all_fields"})
 _PREFIX = "_g_"
+_BUILTINS = frozenset(vars(builtins))
 
 
 def compile_model(cls: Any, generic: Any) -> None:
@@ -102,9 +104,21 @@ def _uses_generic(cls: type, method: str, generic: type) -> bool:
 
 def _init_source(cls: Any, names: list[tuple[str, str, BaseField[Any]]]) -> str:
     parameters = ", ".join(f"{name}=_g_M" for name, _, _ in names)
-    packed = ", ".join(f"({name!r}, {name})" for name, _, _ in names)
-    lines = [
-        f"def __init__(self, *, {parameters}, **_g_extra):",
+    # Parameters are locals: one named like a builtin (``type``, ``format``) would hide it from
+    # the code below, which then takes the values as arguments of names of its own.
+    shadowing = any(name in _BUILTINS for name, _, _ in names)
+    variables = [f"_g_a{index}" if shadowing else name for index, (name, _, _) in enumerate(names)]
+    lines = [f"def __init__(self, *, {parameters}, **_g_extra):"]
+    if shadowing:
+        given = ", ".join(name for name, _, _ in names)
+        lines += [
+            f"    _g_init(self, _g_extra, {given})",
+            f"def _g_init(self, _g_extra, {', '.join(variables)}):",
+        ]
+    packed = ", ".join(
+        f"({name!r}, {var})" for (name, _, _), var in zip(names, variables, strict=True)
+    )
+    lines += [
         "    if type(self) is not _g_cls:  # a subclass's own __init__ called ours",
         f"        _g_given = {{_g_k: _g_v for _g_k, _g_v in ({packed},) if _g_v is not _g_M}}",
         "        return _g_generic_init(self, **_g_given, **_g_extra)",
@@ -117,12 +131,14 @@ def _init_source(cls: Any, names: list[tuple[str, str, BaseField[Any]]]) -> str:
         "    _g_failures = None",
     ]
     computed = {field.name for field in cls._computed_defaults}
-    for index, (name, global_name, field) in enumerate(names):
+    for index, ((name, global_name, field), var) in enumerate(zip(names, variables, strict=True)):
         default = f"{global_name}.get_default()" if name in computed else f"_g_d{index}"
-        lines.append(f"    if {name} is _g_M:")
-        lines.append(f"        {name} = {default}")
-        lines.extend(_checked(name, global_name, field, f"{name} = ", "    ", "elif"))
-    values = ", ".join(f"{name!r}: {name}" for name, _, _ in names)
+        lines.append(f"    if {var} is _g_M:")
+        lines.append(f"        {var} = {default}")
+        lines.extend(_checked(var, global_name, field, f"{var} = ", "    ", "elif"))
+    values = ", ".join(
+        f"{name!r}: {var}" for (name, _, _), var in zip(names, variables, strict=True)
+    )
     lines += [
         f"    _g_state.values = {{{values}}}",
         "    if _g_extra:",

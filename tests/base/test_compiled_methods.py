@@ -248,3 +248,21 @@ def test_a_custom_fields_own_checks_and_conversions_are_never_inlined_away() -> 
         assert set(error.errors) == {"word", "tags"}
     else:
         raise AssertionError("values the field's own is_empty() calls empty were accepted")
+
+
+def test_fields_named_like_builtins_the_generated_code_uses() -> None:
+    class Item(Document):
+        type = StringField(required=True)
+        len = IntField(min_value=0)
+        list = ListField(StringField())
+        map = StringField(max_length=3)
+
+    item = Item(type="a", len="3", list=["x"], map="abc")
+    assert item.to_son() == {"type": "a", "len": 3, "list": ["x"], "map": "abc"}
+    assert getattr(Item.__init__, "__compiled_for__", None) is Item
+    try:
+        Item(type=1.5, len=-1, map="abcd")
+    except InvalidDocumentError as error:
+        assert list(error.errors) == ["type", "len", "map"]
+    else:
+        raise AssertionError("invalid values were accepted")

@@ -2,7 +2,7 @@
 
 Names resolve through each field's ``db_field``, through embedded documents and lists of them
 (``address__street``, ``items__qty__gt``); values are converted by the field they filter on.
-Resolutions are cached per model class.
+Resolutions, and how each filter keyword converts its values, are cached per model class.
 
 A filter may walk through a reference of a document's own fields (``author__city="Oslo"``): it
 compiles to a condition on the marker key ``"$join:author"``, ``{"$join:author": {"$elemMatch":
@@ -13,12 +13,14 @@ compiles to a condition on the marker key ``"$join:author"``, ``{"$join:author":
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from aiomotorengine.base.document import BaseDocument
 from aiomotorengine.base.fields import BaseField
 from aiomotorengine.errors import InvalidQueryError
-from aiomotorengine.query.base import OPERATORS, QueryOperator
+from aiomotorengine.query.base import OPERATORS, ComparisonOperator, ListOperator, QueryOperator
 from aiomotorengine.query.rules import add_condition, and_conditions
 
 __all__ = ["JOIN", "ThroughReference", "compile_filter", "resolve_field_path"]
@@ -173,25 +175,90 @@ def _equality(field: BaseField[Any] | None, value: Any) -> Any:
     return field.to_query(value)
 
 
+def _each(
+    operator: ListOperator, field: BaseField[Any], convert: Callable[[Any], Any], value: Any
+) -> Any:
+    """``ListOperator.condition(field, value)`` with ``convert``, the field's element
+    ``to_query``, at hand."""
+    if not isinstance(value, (list, tuple, set, frozenset)):
+        return operator.condition(field, value)  # the operator's own error
+    items = []
+    for item in value:
+        items.append(convert(item))
+    return {operator.mongo_operator: items}
+
+
+#: A compiled keyword: (path, convert, key). Its condition for ``value`` is
+#: ``convert(value)``, or with a key (an operator such as ``"$gt"``), ``{key: convert(value)}``.
+_Compiled = tuple[str, Callable[[Any], Any], str | None]
+
+#: The key of ``document._query_cache`` holding its compiled keywords (a dict by keyword).
+#: ``resolve_field_path`` never stores a key with a NUL after the first character.
+_COMPILED = "\0\0compiled"
+
+
+def _compile_key(
+    document: type[BaseDocument], key: str, compiled: dict[str, _Compiled]
+) -> _Compiled:
+    """How keyword ``key`` compiles: its path and how its values become its condition,
+    remembered in ``compiled`` when the resolution is cached (not for names under a
+    ``JsonField``, whose keys are the user's).
+
+    The conditions are exactly those of ``_equality`` and of the operator's ``condition``,
+    with the calls that do not depend on the value made here, once: an equality on a scalar
+    field is the field's ``to_query``, a comparison (``gt``) is its element field's
+    ``to_query`` under the operator. An operator class that overrides ``condition`` is always
+    called."""
+    resolution = resolve_field_path(document, key)
+    path, field, operator = resolution
+    convert: Callable[[Any], Any]
+    wrap: str | None = None
+    if operator is None:
+        if field is not None and field.element_field() is field:
+            convert = field.to_query
+        else:
+            convert = partial(_equality, field)
+    elif field is None:
+        convert = partial(operator.condition, None)
+    elif (
+        isinstance(operator, ComparisonOperator)
+        and type(operator).condition is ComparisonOperator.condition
+    ):
+        convert, wrap = field.element_field().to_query, operator.mongo_operator
+    elif isinstance(operator, ListOperator) and type(operator).condition is ListOperator.condition:
+        convert = partial(_each, operator, field, field.element_field().to_query)
+    else:
+        convert = partial(operator.condition, field)
+    entry: _Compiled = (path, convert, wrap)
+    if document._query_cache.get(key) is resolution:
+        compiled[key] = entry
+    return entry
+
+
 def compile_filter(document: type[BaseDocument], keywords: dict[str, Any]) -> dict[str, Any]:
     """The filter for keyword conditions (ANDed), e.g. ``{"age__gt": 20}``; conditions on one
-    path merge by the rulebook's :func:`~aiomotorengine.query.rules.add_condition`."""
+    path merge by the rulebook's :func:`~aiomotorengine.query.rules.add_condition`.
+
+    Each keyword compiles once per model (``_compile_key``); what remains per call is the
+    conversion of each value by its field's ``to_query``."""
+    compiled = document._query_cache.get(_COMPILED)
+    if compiled is None:
+        compiled = document._query_cache[_COMPILED] = {}
     result: dict[str, Any] = {}
-    conflicts: list[dict[str, Any]] = []
-    cache = document._query_cache
+    conflicts: list[dict[str, Any]] | None = None
     for key, value in keywords.items():
-        resolution = cache.get(key)
-        if resolution is None:
-            resolution = resolve_field_path(document, key)
-        path, field, operator = resolution
+        entry = compiled.get(key)
+        if entry is None:
+            entry = _compile_key(document, key, compiled)
+        path, convert, wrap = entry
         try:
-            condition = (
-                _equality(field, value) if operator is None else operator.condition(field, value)
-            )
+            condition = convert(value) if wrap is None else {wrap: convert(value)}
         except InvalidQueryError as error:
             # Name the queried model and the filter, whatever layer found the problem.
             raise InvalidQueryError(f"{document.__name__}.{key}: {error}") from None
         if path in result:
+            if conflicts is None:
+                conflicts = []
             add_condition(result, conflicts, path, condition)
         else:
             result[path] = condition  # add_condition's first case, inlined: this loop is hot

@@ -37,37 +37,51 @@ class Q:
         self.raw = raw
         self.keywords = keywords
         self.children: tuple[Q, ...] = ()
-        self.connector = Q.AND
+        self.connector = "$and"
         self.negated = False
 
-    @classmethod
-    def _combine(cls, connector: str, left: Q, right: Q) -> Q:
-        if not isinstance(right, Q):
+    # ``&`` and ``|`` build their node in place (no helper call): filters are built in hot loops.
+    def __and__(self, other: Q) -> Q:
+        if not isinstance(other, Q):
             return NotImplemented
-        node = cls.__new__(cls)
+        node = Q.__new__(Q)
         node.raw = ()
         node.keywords = {}
         node.negated = False
-        node.connector = connector
-        children: list[Q] = []
-        for child in (left, right):
-            if child.children and child.connector == connector and not child.negated:
-                children.extend(child.children)  # (a | b) | c is one $or of three
-            else:
-                children.append(child)
-        node.children = tuple(children)
+        node.connector = "$and"
+        children = self.children
+        left = children if children and self.connector == "$and" and not self.negated else (self,)
+        children = other.children
+        right = (
+            children if children and other.connector == "$and" and not other.negated else (other,)
+        )
+        node.children = left + right  # (a & b) & c is one $and of three
         return node
 
-    def __and__(self, other: Q) -> Q:
-        return Q._combine(Q.AND, self, other)
-
     def __or__(self, other: Q) -> Q:
-        return Q._combine(Q.OR, self, other)
+        if not isinstance(other, Q):
+            return NotImplemented
+        node = Q.__new__(Q)
+        node.raw = ()
+        node.keywords = {}
+        node.negated = False
+        node.connector = "$or"
+        children = self.children
+        left = children if children and self.connector == "$or" and not self.negated else (self,)
+        children = other.children
+        right = (
+            children if children and other.connector == "$or" and not other.negated else (other,)
+        )
+        node.children = left + right  # (a | b) | c is one $or of three
+        return node
 
     def __invert__(self) -> Q:
-        node = Q._combine(Q.AND, self, Q())
-        node.children = (self,)
+        node = Q.__new__(Q)
+        node.raw = ()
+        node.keywords = {}
         node.negated = True
+        node.connector = "$and"
+        node.children = (self,)
         return node
 
     def is_empty(self) -> bool:
@@ -89,12 +103,51 @@ class Q:
 def compile_node(document: type[BaseDocument], node: Q) -> dict[str, Any]:
     """The filter for a ``Q`` tree."""
     if node.children:
-        compiled = [part for child in node.children if (part := compile_node(document, child))]
-        if node.negated:
-            return {"$nor": [merge_and(compiled)]} if compiled else {}
-        if node.connector == Q.OR:
-            return {"$or": compiled} if len(compiled) > 1 else (compiled[0] if compiled else {})
-        return merge_and(compiled)
+        return _compile_children(document, node.children, node.connector, node.negated)
+    return _compile_leaf(document, node)
+
+
+def _compile_children(
+    document: type[BaseDocument],
+    children: tuple[Q, ...],
+    connector: str,
+    negated: bool,
+) -> dict[str, Any]:
+    """The filter of the node joining ``children`` by ``connector``, negated or not: one
+    pass over the tree, leaves compiled in place."""
+    parts: list[dict[str, Any]] = []
+    for child in children:
+        if child.children:
+            part = _compile_children(document, child.children, child.connector, child.negated)
+        elif child.raw:
+            part = _compile_leaf(document, child)
+        elif child.keywords:
+            part = compile_filter(document, child.keywords)
+        else:
+            continue
+        if part:
+            parts.append(part)
+    if connector == Q.OR and not negated:
+        return {"$or": parts} if len(parts) > 1 else (parts[0] if parts else {})
+    # merge_and(parts), inlined: parts are not empty, and no key repeats when the merged
+    # dict has as many keys as the parts together.
+    if len(parts) > 1:
+        merged: dict[str, Any] = {}
+        size = 0
+        for part in parts:
+            merged |= part
+            size += len(part)
+        if len(merged) != size:
+            merged = {"$and": parts}
+    else:
+        merged = parts[0] if parts else {}
+    if negated:
+        return {"$nor": [merged]} if parts else {}
+    return merged
+
+
+def _compile_leaf(document: type[BaseDocument], node: Q) -> dict[str, Any]:
+    """The filter of a ``Q`` without children: its raw dicts and keywords, ANDed."""
     if not node.raw:
         return compile_filter(document, node.keywords) if node.keywords else {}
     parts = [dict(raw) for raw in node.raw]
@@ -108,6 +161,8 @@ def compile_arguments(
 ) -> dict[str, Any]:
     """The filter for ``filter()``'s arguments, ANDed: ``Q`` objects, raw query dicts (passed
     through unchanged) and keyword conditions."""
+    if not args:
+        return compile_filter(document, keywords) if keywords else {}
     parts: list[dict[str, Any]] = []
     for arg in args:
         if isinstance(arg, Q):

@@ -35,7 +35,7 @@ from aiomotorengine.errors import (
     describe_value,
 )
 from aiomotorengine.fields.list_field import ListField
-from aiomotorengine.query.compiler import resolve_field_path
+from aiomotorengine.query.compiler import compile_filter, resolve_field_path
 from aiomotorengine.query.joins import filter_pipeline, refuse_joins, related_paths, uses_joins
 from aiomotorengine.query.q import Q, compile_arguments
 from aiomotorengine.query.rules import FieldName, count_argument, field_name, merge_and, sort_key
@@ -87,20 +87,23 @@ class QuerySet(Generic[D]):
     ``async for user in User.objects.filter(...)`` streams batch by batch.
     """
 
+    # The query state a new queryset starts with, read from the class until a chain method
+    # sets its own (immutable values only: ``Model.objects`` builds a queryset per access).
+    _skip = 0
+    _limit = 0
+    _projection: Projection | None = None
+    _alias: str | None = None
+    _db: str | None = None
+    _read_preference: _ServerMode | None = None
+    _read_concern: ReadConcern | None = None
+    _write_concern: WriteConcern | None = None
+    _batch_size = 0
+    _related: tuple[str, ...] = ()
+
     def __init__(self, document: type[D]) -> None:
         self._document = document
         self._filters: list[dict[str, Any]] = []
         self._sort: list[tuple[str, int]] = []
-        self._skip = 0
-        self._limit = 0
-        self._projection: Projection | None = None
-        self._alias: str | None = None
-        self._db: str | None = None
-        self._read_preference: _ServerMode | None = None
-        self._read_concern: ReadConcern | None = None
-        self._write_concern: WriteConcern | None = None
-        self._batch_size = 0
-        self._related: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return f"<QuerySet {self._document.__name__} filter={self.query!r}>"
@@ -123,9 +126,12 @@ class QuerySet(Generic[D]):
     # --- building ------------------------------------------------------------------------
     def filter(self, *args: Q | Mapping[str, Any], **keywords: Any) -> Self:
         """Narrow the query (ANDed with what is there)."""
-        compiled = compile_arguments(self._document, args, keywords)
-        if compiled:
-            self._filters.append(compiled)
+        if args:
+            compiled = compile_arguments(self._document, args, keywords)
+            if compiled:
+                self._filters.append(compiled)
+        elif keywords:  # keywords only: compile_arguments' first case, inlined (hot)
+            self._filters.append(compile_filter(self._document, keywords))
         return self
 
     def filter_not(self, *args: Q | Mapping[str, Any], **keywords: Any) -> Self:
@@ -264,7 +270,10 @@ class QuerySet(Generic[D]):
     @property
     def query(self) -> dict[str, Any]:
         """The MongoDB filter this queryset sends."""
-        return merge_and(self._filters)
+        filters = self._filters
+        if len(filters) == 1 and filters[0]:  # merge_and's one-part case, inlined (hot)
+            return filters[0]
+        return merge_and(filters)
 
     def _joined(self, *, loading: bool = True) -> JoinedQuery[D] | None:
         """The query as one aggregation when it goes through references (filters, and when

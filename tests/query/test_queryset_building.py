@@ -85,6 +85,39 @@ def test_clone_is_independent() -> None:
     assert queryset.query == {"age": 1}
 
 
+def test_state_set_on_one_queryset_stays_there() -> None:
+    # A new queryset reads its defaults from the class: a chain method sets the state of
+    # its own queryset only, never of the next ``objects`` nor of a clone's source.
+    def state(queryset: Any) -> tuple[Any, ...]:
+        return (
+            queryset.query,
+            queryset._sort,
+            queryset._skip,
+            queryset._limit,
+            queryset._projection,
+            queryset._alias,
+            queryset._db,
+            queryset._read_preference,
+            queryset._read_concern,
+            queryset._write_concern,
+            queryset._batch_size,
+            queryset._related,
+        )
+
+    fresh = state(BuildUser.objects)
+    assert fresh == ({}, [], 0, 0, None, None, None, None, None, None, 0, ())
+    changed = BuildUser.objects.filter(age=1).order_by("name").skip(1).limit(2).only("name")
+    changed.using("elsewhere", db="other").batch_size(5)
+    changed.read_preference("secondary").read_concern("majority").write_concern(1)
+    copy = changed.clone()
+    assert state(copy) == state(changed) != fresh
+    copy.filter(name="x").order_by("age").skip(4).limit(5).using(db="third").batch_size(6)
+    assert state(changed)[:4] == ({"age": 1}, [("n", 1)], 1, 2)
+    assert changed._db == "other" and changed._batch_size == 5
+    assert state(BuildUser.objects) == fresh
+    assert state(OtherModel.objects) == fresh
+
+
 @pytest.mark.parametrize(
     ("name", "shown"),
     [

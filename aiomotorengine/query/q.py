@@ -89,7 +89,9 @@ class Q:
 
     def to_query(self, document: type[BaseDocument]) -> dict[str, Any]:
         """The MongoDB filter for ``document``, with names and values converted by its fields."""
-        return compile_node(document, self)
+        if self.children:  # compile_node, inlined
+            return _compile_children(document, self.children, self.connector, self.negated)
+        return _compile_leaf(document, self)
 
     def __repr__(self) -> str:
         if self.children:

@@ -117,13 +117,16 @@ def _mergeable(left: Any, right: Any) -> bool:
 
 
 def merge_and(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """AND filters: one dict when no key repeats, else ``$and``."""
-    parts = [part for part in parts if part]
-    if len(parts) < 2:
-        return parts[0] if parts else {}
+    """AND filters: one dict when no key repeats, else ``$and`` (empty filters left out)."""
+    kept: list[dict[str, Any]] = []
     merged: dict[str, Any] = {}
+    size = 0
     for part in parts:
-        if not merged.keys().isdisjoint(part):
-            return {"$and": parts}
-        merged.update(part)
-    return merged
+        if part:
+            kept.append(part)
+            merged |= part
+            size += len(part)
+    if len(kept) < 2:
+        return kept[0] if kept else {}
+    # No key repeats when the merged dict has as many keys as the parts together.
+    return merged if len(merged) == size else {"$and": kept}

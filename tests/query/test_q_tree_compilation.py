@@ -1,6 +1,7 @@
 """Property-based: ``&``, ``|`` and ``~`` build, and ``to_query`` compiles, any ``Q`` tree as
 the plain recursive definition does (``reference_combine``, ``reference_compile``): the same
-nodes, flattened the same way, and the same filter, ``$and`` whenever a key repeats."""
+nodes, flattened the same way, and the same filter, ``$and`` whenever a key repeats; and
+``merge_and`` ANDs filters as its definition does (``reference_merge_and``)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,27 @@ from aiomotorengine import Document, IntField, ListField, Q, StringField
 from aiomotorengine.query import compile_filter
 from aiomotorengine.query.rules import merge_and
 
+Filter = dict[str, Any]
+
 
 class TreeUser(Document):
     name = StringField(db_field="n")
     age = IntField()
     tags = ListField(StringField())
+
+
+def reference_merge_and(parts: list[Filter]) -> Filter:
+    """AND filters, by definition: one dict when no key repeats, else ``$and`` of the
+    non-empty ones (a lone non-empty filter is returned as it is)."""
+    parts = [part for part in parts if part]
+    if len(parts) < 2:
+        return parts[0] if parts else {}
+    merged: Filter = {}
+    for part in parts:
+        if not merged.keys().isdisjoint(part):
+            return {"$and": parts}
+        merged.update(part)
+    return merged
 
 
 def reference_combine(connector: str, left: Q, right: Q) -> Q:
@@ -46,14 +63,14 @@ def reference_compile(node: Q) -> dict[str, Any]:
     if node.children:
         compiled = [part for child in node.children if (part := reference_compile(child))]
         if node.negated:
-            return {"$nor": [merge_and(compiled)]} if compiled else {}
+            return {"$nor": [reference_merge_and(compiled)]} if compiled else {}
         if node.connector == Q.OR:
             return {"$or": compiled} if len(compiled) > 1 else (compiled[0] if compiled else {})
-        return merge_and(compiled)
+        return reference_merge_and(compiled)
     parts = [dict(raw) for raw in node.raw]
     if node.keywords:
         parts.append(compile_filter(TreeUser, node.keywords))
-    return merge_and(parts)
+    return reference_merge_and(parts)
 
 
 def shape(node: Q) -> Any:
@@ -119,3 +136,16 @@ def test_trees_build_and_compile_as_defined(pair: Pair) -> None:
     assert shape(built) == shape(reference)
     assert built.to_query(TreeUser) == reference_compile(reference)
     assert built.to_query(TreeUser) == built.to_query(TreeUser)  # compiled keywords reused
+
+
+FILTERS = st.dictionaries(st.sampled_from(["a", "b", "c", "$or"]), st.integers(0, 3), max_size=2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(FILTERS, max_size=5))
+def test_merge_and_is_its_definition(parts: list[Filter]) -> None:
+    merged = merge_and(list(parts))
+    assert merged == reference_merge_and(list(parts))
+    kept = [part for part in parts if part]
+    if len(kept) == 1:
+        assert merged is kept[0]

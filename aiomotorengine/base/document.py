@@ -164,6 +164,7 @@ class DocumentMetaclass(type):
         cls._reference_plan = None  # built on first use: referenced classes may come later
         cls._shard_key_fields = _shard_key_fields(name, fields, getattr(cls, "__shard_key__", ()))
         cls._query_cache = {}
+        cls._compiled_filters = {}
         if "__collection__" not in namespace and cls._has_collection:
             cls.__collection__ = name
         alias = namespace.get("__alias__") or namespace.get("__connection__")
@@ -216,6 +217,8 @@ class BaseDocument(metaclass=DocumentMetaclass):
     _son_plan: ClassVar[tuple[tuple[str, str, BaseField[Any], bool], ...]] = ()
     _reference_plan: ClassVar[tuple[ReferencePlanEntry, ...] | None] = None
     _query_cache: ClassVar[dict[str, Any]] = {}
+    #: Filter keywords compiled for this model (``query/compiler.py``), by keyword.
+    _compiled_filters: ClassVar[dict[str, Any]] = {}
     _has_collection: ClassVar[bool] = False
     #: ``True`` makes every field of the model ``strict`` unless it says otherwise: values of
     #: other types are refused instead of converted (``"30"`` for an ``IntField``).

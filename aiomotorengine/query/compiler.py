@@ -192,11 +192,6 @@ def _each(
 #: ``convert(value)``, or with a key (an operator such as ``"$gt"``), ``{key: convert(value)}``.
 _Compiled = tuple[str, Callable[[Any], Any], str | None]
 
-#: The key of ``document._query_cache`` holding its compiled keywords (a dict by keyword).
-#: ``resolve_field_path`` never stores a key with a NUL after the first character.
-_COMPILED = "\0\0compiled"
-
-
 def _compile_key(
     document: type[BaseDocument], key: str, compiled: dict[str, _Compiled]
 ) -> _Compiled:
@@ -241,9 +236,7 @@ def compile_filter(document: type[BaseDocument], keywords: dict[str, Any]) -> di
 
     Each keyword compiles once per model (``_compile_key``); what remains per call is the
     conversion of each value by its field's ``to_query``."""
-    compiled = document._query_cache.get(_COMPILED)
-    if compiled is None:
-        compiled = document._query_cache[_COMPILED] = {}
+    compiled = document._compiled_filters
     result: dict[str, Any] = {}
     conflicts: list[dict[str, Any]] | None = None
     for key, value in keywords.items():

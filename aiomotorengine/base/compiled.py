@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import builtins
 import keyword
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -31,7 +32,7 @@ COMPILED = ("__init__", "to_son", "_validate")
 _MARK = "__compiled_for__"
 
 # Names the generated code uses besides the fields' own: a field may not shadow them.
-_RESERVED = frozenset({"self", "all_fields"})
+_RESERVED = frozenset({"self", "all_fields", "__debug__"})
 _PREFIX = "_g_"
 _BUILTINS = frozenset(vars(builtins))
 
@@ -46,6 +47,7 @@ def compile_model(cls: Any, generic: Any) -> None:
         (name, f"{_PREFIX}f{index}", field) for index, (name, field) in enumerate(fields.items())
     ]
     namespace: dict[str, Any] = {
+        "__name__": cls.__module__,  # the functions' __module__
         "_g_cls": cls,
         "_g_model": cls.__name__,
         "_g_M": MISSING,
@@ -69,6 +71,8 @@ def compile_model(cls: Any, generic: Any) -> None:
         "to_son": _to_son_source(names),
         "_validate": _validate_source(cls, names),
     }
+    if any(_reads_document(field) for field in fields.values()):
+        del sources["__init__"]  # a check may read the document: only the generic one fills it
     for method, source in sources.items():
         if not _uses_generic(cls, method, generic):
             continue
@@ -82,12 +86,27 @@ def compile_model(cls: Any, generic: Any) -> None:
 
 
 def _usable_name(name: str) -> bool:
+    """Whether ``name`` reads back as itself as a parameter: an identifier Python does not
+    normalise (NFKC: ``"\ufb01le"`` is ``file`` in source) and no name of the generated code."""
     return (
         name.isidentifier()
+        and unicodedata.normalize("NFKC", name) == name
         and not keyword.iskeyword(name)
         and name not in _RESERVED
         and not name.startswith(_PREFIX)
     )
+
+
+def _reads_document(field: BaseField[Any]) -> bool:
+    """Whether a check of ``field`` (or of its list items) is a user's, which may read other
+    fields of the document being built: the generic ``__init__`` sets them as it goes."""
+    while True:
+        if field._custom_checks:
+            return True
+        item = field.element_field()
+        if item is field:
+            return False
+        field = item
 
 
 def _uses_generic(cls: type, method: str, generic: type) -> bool:

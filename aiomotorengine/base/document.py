@@ -261,8 +261,8 @@ class BaseDocument(metaclass=DocumentMetaclass):
                     continue
             values[name] = value
         if failures:  # reported in the order of the fields, as the compiled __init__ does
-            order = list(fields)
-            failures.sort(key=lambda failure: order.index(failure.field or "_id"))
+            order = {name: index for index, name in enumerate(fields)}
+            failures.sort(key=lambda failure: order.get(failure.field or "", len(order)))
         if dynamic:
             self._set_dynamic(dynamic, failures)
         elif failures:

@@ -119,6 +119,8 @@ class BaseField(Generic[T]):
     #: Exact types a filter value of this field is sent as it is (no conversion; bounds and
     #: formats do not apply to filters): the fast path of query compilation.
     query_types: ClassVar[tuple[type, ...]] = ()
+    #: The types of values the default ``to_son``/``from_son`` copy (mutable containers).
+    copied_types: ClassVar[tuple[type, ...]] = _CONTAINERS
     #: True when values may be (or contain) documents: embedded documents, lists of them.
     holds_documents: ClassVar[bool] = False
     #: True when ``from_son`` may change a stored value (rounding, say): a value that loads
@@ -295,9 +297,10 @@ class BaseField(Generic[T]):
         """An expression equal to ``to_son()`` of the valid, non-``None`` ``value``."""
         if self.is_identity:
             return value
-        plain = not self._custom_checks and type(self).to_son is BaseField.to_son
-        if plain and not any(kind is object or kind in _CONTAINERS for kind in self.python_types):
-            return value  # checked values are never containers: ``to_son`` returns them
+        if not self._custom_checks and type(self).to_son is BaseField.to_son:
+            # Containers only come from stored data of another shape: to_son copies them.
+            copied = f"type({value}) in {field}.copied_types"
+            return f"({field}.to_son({value}) if {copied} else {value})"
         return f"{field}.to_son({value})"
 
     def inline_empty(self, value: str, field: str) -> str:
@@ -308,11 +311,11 @@ class BaseField(Generic[T]):
     def to_son(self, value: Any) -> Any:
         """The BSON-ready form of a (valid) Python value."""
         # A container is copied: shared with the stored SON, an in-place change would go unseen.
-        return copy.deepcopy(value) if type(value) in _CONTAINERS else value
+        return copy.deepcopy(value) if type(value) in self.copied_types else value
 
     def from_son(self, value: Any) -> Any:
         """The Python value of a stored BSON value; must not share mutable state with it."""
-        return copy.deepcopy(value) if type(value) in _CONTAINERS else value
+        return copy.deepcopy(value) if type(value) in self.copied_types else value
 
     def to_query(self, value: Any) -> Any:
         """The BSON form of a filter value: converted by this field, never an operator.
@@ -379,7 +382,7 @@ class BaseField(Generic[T]):
         ISO 8601, bytes as base64)."""
         if json:
             return json_value(value)
-        return copy.deepcopy(value) if type(value) in _CONTAINERS else value
+        return copy.deepcopy(value) if type(value) in self.copied_types else value
 
     def from_primitive(self, value: Any) -> Any:
         """A value as ``to_primitive(value, json=True)`` shows it, back in a form this field

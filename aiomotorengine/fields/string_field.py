@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from aiomotorengine.base.fields import BaseField, FieldOptions
+from aiomotorengine.base.fields import BaseField, FieldOptions, literal
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -79,7 +79,8 @@ class StringField(BaseField[V]):
             return None
         if self._inline_length == sys.maxsize:
             return f"type({value}) is str"
-        return f"type({value}) is str and len({value}) <= {self._inline_length!r}"
+        limit = literal(self._inline_length, f"{field}._inline_length")
+        return f"type({value}) is str and len({value}) <= {limit}"
 
     def inline_empty(self, value: str, field: str) -> str:
         if type(self).is_empty is not StringField.is_empty:

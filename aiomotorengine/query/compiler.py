@@ -192,6 +192,7 @@ def _each(
 #: ``convert(value)``, or with a key (an operator such as ``"$gt"``), ``{key: convert(value)}``.
 _Compiled = tuple[str, Callable[[Any], Any], str | None]
 
+
 def _compile_key(
     document: type[BaseDocument], key: str, compiled: dict[str, _Compiled]
 ) -> _Compiled:

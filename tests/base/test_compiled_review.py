@@ -1,8 +1,7 @@
-"""Review of the compiled ``__init__``/``to_son``/``_validate`` (``base/compiled.py``).
-
-Each test pins one behaviour where a model's generated method differs from the generic one of
-``BaseDocument`` (or where the change broke the generic one); each asserts what the generic
-method does.
+"""Edge cases of the compiled ``__init__``/``to_son``/``_validate`` (``base/compiled.py``),
+found by review: field names Python reads otherwise, bounds with no exact literal, checks that
+read the document under construction, stored containers, and the generic ``__init__``'s error
+order. Each asserts what the generic method of ``BaseDocument`` does.
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from aiomotorengine.base.fields import BaseField, FieldOptions, literal
-from aiomotorengine.fields.int_field import _bounded, _with_bounds
+from aiomotorengine.base.fields import BaseField, FieldOptions
+from aiomotorengine.fields.int_field import _bounded, _inline_bounds, _with_bounds
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -101,13 +101,9 @@ class FloatField(BaseField[V]):
         return super().check(instance, value)
 
     def inline_check(self, value: str, field: str) -> str | None:
-        if not self._inline:
-            return None
-        low, high = (
-            literal(bound, f"{field}.{name}")
-            for bound, name in ((self._low, "_low"), (self._high, "_high"))
+        return (
+            _inline_bounds("float", self._low, self._high, value, field) if self._inline else None
         )
-        return f"type({value}) is float and {low} <= {value} <= {high}"
 
     def convert(self, value: Any) -> Any:
         if isinstance(value, str):

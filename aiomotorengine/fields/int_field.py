@@ -80,13 +80,7 @@ class IntField(BaseField[V]):
         return super().check(instance, value)
 
     def inline_check(self, value: str, field: str) -> str | None:
-        if not self._inline:
-            return None
-        low, high = (
-            literal(bound, f"{field}.{name}")
-            for bound, name in ((self._low, "_low"), (self._high, "_high"))
-        )
-        return f"type({value}) is int and {low} <= {value} <= {high}"
+        return _inline_bounds("int", self._low, self._high, value, field) if self._inline else None
 
     def convert(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -122,6 +116,14 @@ class IntField(BaseField[V]):
     def value_bson_schema(self, expanding: set[Any]) -> dict[str, Any]:
         # A Python int is stored as a 32-bit int, or 64-bit when it does not fit.
         return _with_bounds({"bsonType": ["int", "long"]}, self.min_value, self.max_value)
+
+
+def _inline_bounds(kind: str, low: Any, high: Any, value: str, field: str) -> str:
+    """The inline check of a number of type ``kind`` (``"int"``, ``"float"``) between the
+    bounds ``low`` and ``high``, kept in the field's ``_low``/``_high``."""
+    low_source = literal(low, f"{field}._low")
+    high_source = literal(high, f"{field}._high")
+    return f"type({value}) is {kind} and {low_source} <= {value} <= {high_source}"
 
 
 def _with_bounds(schema: dict[str, Any], low: Any, high: Any) -> dict[str, Any]:

@@ -40,40 +40,11 @@ class Q:
         self.connector = "$and"
         self.negated = False
 
-    # ``&`` and ``|`` build their node in place (no helper call): filters are built in hot loops.
     def __and__(self, other: Q) -> Q:
-        if not isinstance(other, Q):
-            return NotImplemented
-        node = Q.__new__(Q)
-        node.raw = ()
-        node.keywords = {}
-        node.negated = False
-        node.connector = "$and"
-        children = self.children
-        left = children if children and self.connector == "$and" and not self.negated else (self,)
-        children = other.children
-        right = (
-            children if children and other.connector == "$and" and not other.negated else (other,)
-        )
-        node.children = left + right  # (a & b) & c is one $and of three
-        return node
+        return _combine("$and", self, other)
 
     def __or__(self, other: Q) -> Q:
-        if not isinstance(other, Q):
-            return NotImplemented
-        node = Q.__new__(Q)
-        node.raw = ()
-        node.keywords = {}
-        node.negated = False
-        node.connector = "$or"
-        children = self.children
-        left = children if children and self.connector == "$or" and not self.negated else (self,)
-        children = other.children
-        right = (
-            children if children and other.connector == "$or" and not other.negated else (other,)
-        )
-        node.children = left + right  # (a | b) | c is one $or of three
-        return node
+        return _combine("$or", self, other)
 
     def __invert__(self) -> Q:
         node = Q.__new__(Q)
@@ -100,6 +71,27 @@ class Q:
         parts = [repr(query) for query in self.raw]
         parts += [f"{key}={value!r}" for key, value in self.keywords.items()]
         return f"Q({', '.join(parts)})"
+
+
+def _combine(connector: str, left: Q, right: Q) -> Q:
+    """``left & right`` (``connector`` ``"$and"``) or ``left | right`` (``"$or"``): an
+    operand combined by the same connector, not negated, gives its children ((a | b) | c is one
+    ``$or`` of three)."""
+    if not isinstance(right, Q):
+        return NotImplemented
+    node = Q.__new__(Q)
+    node.raw = ()
+    node.keywords = {}
+    node.negated = False
+    node.connector = connector
+    children = left.children
+    first = children if children and left.connector == connector and not left.negated else (left,)
+    children = right.children
+    second = (
+        children if children and right.connector == connector and not right.negated else (right,)
+    )
+    node.children = first + second
+    return node
 
 
 def compile_node(document: type[BaseDocument], node: Q) -> dict[str, Any]:

@@ -9,7 +9,13 @@ from bson import DBRef, ObjectId
 from bson.errors import InvalidId
 
 from aiomotorengine.base.document import CollectionDocument
-from aiomotorengine.base.fields import OBJECT_ID_SCHEMA, BaseField, FieldOptions, coerce_object_id
+from aiomotorengine.base.fields import (
+    MISSING,
+    OBJECT_ID_SCHEMA,
+    BaseField,
+    FieldOptions,
+    coerce_object_id,
+)
 from aiomotorengine.base.registry import get_document
 from aiomotorengine.errors import InvalidQueryError, LoadReferencesRequiredError, describe_value
 
@@ -122,8 +128,11 @@ class ReferenceField(BaseField[V]):
     def __get__(self, instance: object | None, owner: type) -> Self | V | None:
         if instance is None:
             return self
-        value = super().__get__(instance, owner)
-        self.check_loaded(instance, value)
+        value: V = instance._state.values.get(self.name, MISSING)  # type: ignore[attr-defined]
+        if value is MISSING:
+            value = super().__get__(instance, owner)
+        if isinstance(value, ObjectId):
+            self.check_loaded(instance, value)  # raises: not loaded yet
         if isinstance(value, DanglingReference):
             return None  # even when required: what it referenced is gone
         return value

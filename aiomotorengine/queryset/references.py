@@ -28,26 +28,32 @@ __all__ = ["LoadedReferences", "load_references", "place_references", "reference
 # A place holding a reference: (container, key, referenced class), where container[key] is an
 # ObjectId (or a loaded document) and is replaced in place once loaded.
 _Slot = tuple[Any, Any, type[CollectionDocument]]
+#: A slot that holds no reference to load (loaded already, or dangling).
+_DONE: _Slot = ((), 0, CollectionDocument)
 
 
-def _slots(document: BaseDocument, names: Sequence[str] | None) -> Iterator[_Slot]:
+def _collect_slots(document: BaseDocument, names: Sequence[str] | None, slots: list[_Slot]) -> None:
+    """Append to ``slots`` the places in ``document`` that hold references (of the fields
+    ``names``; ``None``: all), embedded documents included."""
+    values = document._state.values
     for name, field, kind, reference_type in document.reference_plan():
         if names is not None and name not in names:
             continue
-        value = document._loaded_value(field)
+        value = values.get(name, MISSING)
+        if value is MISSING:
+            value = document._loaded_value(field)
         if value is None or value is MISSING:
             continue
         if kind == REFERENCE:
-            yield document._state.values, name, reference_type
+            slots.append((values, name, reference_type))
         elif kind == REFERENCE_LIST:
-            for index in range(len(value)):
-                yield value, index, reference_type
+            slots.extend((value, index, reference_type) for index in range(len(value)))
         elif kind == EMBEDDED:
-            yield from _slots(value, None)
+            _collect_slots(value, None, slots)
         else:
             for item in value:
                 if item is not None:
-                    yield from _slots(item, None)
+                    _collect_slots(item, None, slots)
 
 
 class LoadedReferences(Mapping[str, Any]):
@@ -92,52 +98,81 @@ async def load_references(
     no database of its own either, in that document's database."""
     if fields is not None:
         _check_names(documents, fields)
-    loaded: defaultdict[type, dict[Any, CollectionDocument]] = defaultdict(dict)
+    # The documents given, by class: a reference among them needs no query. Keyed by _id only
+    # for the classes references point to (hashing an ObjectId is a Python call).
+    given: defaultdict[type, list[CollectionDocument]] = defaultdict(list)
     for document in documents:
         if isinstance(document, CollectionDocument):
-            identifier = document._stored_id()
-            if identifier is not None:
-                loaded[type(document)][identifier] = document
+            given[type(document)].append(document)
+    loaded: dict[type, dict[Any, CollectionDocument]] = {}
+
+    def loaded_of(reference_type: type) -> dict[Any, CollectionDocument]:
+        by_id = loaded.get(reference_type)
+        if by_id is None:
+            by_id = loaded[reference_type] = {}
+            for document in given.pop(reference_type, ()):
+                identifier = document._stored_id()
+                if identifier is not None:
+                    by_id[identifier] = document
+        return by_id
+
     level: Sequence[BaseDocument] = documents
     count = 0
     values: list[CollectionDocument] = []
     names = fields
     places: dict[tuple[type[CollectionDocument], str | None, str | None], Place] = {}
     while level:
+        # The ids to read, by referenced class and place (ids loaded already are left out once
+        # per id, below, rather than once per reference).
         pending: defaultdict[tuple[type[CollectionDocument], Place], set[ObjectId]] = defaultdict(
             set
         )
         slots: list[_Slot] = []
         for document in level:
-            document_alias, document_db = document._state.alias, document._state.db
-            for slot in _slots(document, names):
-                container, key, reference_type = slot
+            first = len(slots)
+            _collect_slots(document, names, slots)
+            if len(slots) == first:
+                continue
+            state = document._state
+            document_alias, document_db = state.alias, state.db
+            ids: set[ObjectId] | None = None
+            ids_of: type | None = None
+            for index in range(first, len(slots)):
+                container, key, reference_type = slots[index]
                 value = container[key]
                 if not isinstance(value, ObjectId):
-                    continue  # loaded already, or dangling
-                slots.append(slot)
-                if value not in loaded[reference_type]:
-                    key = (reference_type, document_alias, document_db)
-                    place = places.get(key)
+                    slots[index] = _DONE  # loaded already, or dangling
+                    continue
+                if reference_type is not ids_of:
+                    place_key = (reference_type, document_alias, document_db)
+                    place = places.get(place_key)
                     if place is None:
-                        place = places[key] = reference_place(
+                        place = places[place_key] = reference_place(
                             reference_type, document_alias, document_db
                         )
-                    pending[(reference_type, place)].add(value)
+                    ids, ids_of = pending[(reference_type, place)], reference_type
+                ids.add(value)  # type: ignore[union-attr]
         next_level: list[CollectionDocument] = []
         for (reference_type, place), ids in pending.items():
+            by_id = loaded_of(reference_type)
+            wanted = [identifier for identifier in ids if identifier not in by_id]
+            if not wanted:
+                continue
             place, collection = await prepared_collection(reference_type, *place)
-            query = {"_id": {"$in": list(ids)}}
+            query = {"_id": {"$in": wanted}}
             found = await collection.find(query, session=session_for(place)).to_list(None)
-            by_id = loaded[reference_type]
-            for instance in reference_type.hydrate(found, alias=place.alias, db=place.db):
-                by_id[instance._stored_id()] = instance
-                values.append(instance)
-                if not reference_type.__lazy__:
-                    next_level.append(instance)
-        for container, key, reference_type in slots:
+            hydrated = reference_type.hydrate(found, alias=place.alias, db=place.db)
+            for son, instance in zip(found, hydrated, strict=True):
+                by_id[son["_id"]] = instance
+            values.extend(hydrated)
+            if not reference_type.__lazy__:
+                next_level.extend(hydrated)
+        for slot in slots:
+            if slot is _DONE:
+                continue
+            container, key, reference_type = slot
             identifier = container[key]
-            target = loaded[reference_type].get(identifier)
+            target = loaded_of(reference_type).get(identifier)
             if target is None:
                 container[key] = DanglingReference(identifier)
             else:

@@ -164,3 +164,39 @@ async def test_load_references_on_many_documents_does_not_grow_with_them(
         "counted_authors": 1,
         "counted_topics": 1,
     }
+
+
+class CountedEmployee(Document):
+    __collection__ = "counted_employees"
+    name = StringField()
+    manager = ReferenceField("CountedEmployee")
+
+
+async def test_references_among_the_documents_loaded_are_not_read_again(
+    monitored: tuple[Database, CommandRecorder],
+) -> None:
+    _, recorder = monitored
+    boss = await CountedEmployee.objects.create(name="boss")
+    lead = await CountedEmployee.objects.create(name="lead", manager=boss)
+    await CountedEmployee.objects.create(name="dev", manager=lead)
+    outside = await CountedEmployee.objects.create(name="outside")
+    await CountedEmployee.objects.create(name="contractor", manager=outside)
+    team = await CountedEmployee.objects.filter(name__in=["boss", "lead", "dev"]).find_all()
+    recorder.clear()
+
+    from aiomotorengine.queryset import load_references
+
+    result = await load_references(team)  # every manager is among them: no query
+    assert recorder.commands == []
+    assert result.loaded_reference_count == 2 and result.loaded_values == []
+    by_name = {employee.name: employee for employee in team}
+    assert by_name["dev"].manager is by_name["lead"] and by_name["lead"].manager is by_name["boss"]
+
+    everyone = await CountedEmployee.objects.find_all()
+    outsiders = [employee for employee in everyone if employee.name == "contractor"]
+    recorder.clear()
+    await load_references([*team[:1], *outsiders])  # only the one manager not given is read
+    assert _finds_by_collection(recorder) == {"counted_employees": 1}
+    (find,) = [command for name, command in recorder.commands if name == "find"]
+    assert find["filter"] == {"_id": {"$in": [outside.id]}}
+    assert outsiders[0].manager is not None and outsiders[0].manager.name == "outside"

@@ -8,6 +8,7 @@ field names no Python identifier can be.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
 import decimal
@@ -115,6 +116,8 @@ def _outcome(document: Sample, method: Any) -> Any:
         return "ok", method(document)
     except InvalidDocumentError as error:
         return "error", (str(error), error.errors, error.field)
+    except Exception as error:
+        return "raised", (type(error), str(error))
 
 
 def _validated(document: Sample, generic: bool) -> Any:
@@ -266,3 +269,52 @@ def test_fields_named_like_builtins_the_generated_code_uses() -> None:
         assert list(error.errors) == ["type", "len", "map"]
     else:
         raise AssertionError("invalid values were accepted")
+
+
+_stored_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.floats(allow_nan=False),
+    st.text(max_size=10),
+    st.datetimes(min_value=datetime.datetime(1970, 1, 1)),
+)
+_stored_values = st.one_of(
+    _stored_scalars,
+    st.lists(_stored_scalars, max_size=3),
+    st.dictionaries(st.sampled_from(["city", "zip", "x"]), _stored_scalars, max_size=3),
+    st.lists(st.dictionaries(st.sampled_from(["city", "zip"]), _stored_scalars), max_size=2),
+)
+_stored_keys = st.sampled_from(
+    [field.db_field for field in Sample._fields.values()] + ["legacy", "other"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(_stored_keys, _stored_values, max_size=8),
+    st.lists(st.sampled_from(list(Sample._fields)), max_size=4),
+    st.booleans(),
+)
+def test_compiled_methods_of_loaded_documents_do_what_the_generic_ones_do(
+    son: dict[str, Any], read: list[str], all_fields: bool
+) -> None:
+    """Stored data of any shape (other programs write it): what a loaded document serialises
+    and how it validates, after reading some of its fields, are the generic methods'."""
+    documents = []
+    for _ in range(2):
+        document = Sample.from_son(copy.deepcopy(son))
+        for name in read:
+            with contextlib.suppress(Exception):  # the same on both: compared below
+                getattr(document, name)
+        documents.append(document)
+    compiled, generic = documents
+    assert _outcome(compiled, Sample.to_son) == _outcome(generic, BaseDocument.to_son)
+
+    def validated(document: Sample, method: Any) -> Any:
+        method(document, all_fields=all_fields)
+        return document._state.values
+
+    assert _outcome(compiled, lambda d: validated(d, Sample._validate)) == _outcome(
+        generic, lambda d: validated(d, BaseDocument._validate)
+    )

@@ -131,7 +131,8 @@ class ListField(BaseField[list[T]], Generic[T]):
         return self.base_field.safe_repr(value) if self.secret else super().safe_repr(value)
 
     def is_empty(self, value: Any) -> bool:
-        return value is None or len(value) == 0
+        # A stored value of another shape is no empty list: check() then reports it by name.
+        return value is None or (isinstance(value, (list, tuple)) and len(value) == 0)
 
     def from_primitive(self, value: Any) -> Any:
         if not isinstance(value, list):
@@ -177,7 +178,7 @@ class ListField(BaseField[list[T]], Generic[T]):
     def inline_empty(self, value: str, field: str) -> str:
         if type(self).is_empty is not ListField.is_empty:
             return super().inline_empty(value, field)
-        return f"len({value}) == 0"
+        return f"(isinstance({value}, (list, tuple)) and len({value}) == 0)"
 
     def from_son(self, value: Any) -> Any:
         if type(value) is not list:

@@ -202,3 +202,17 @@ def test_to_son_copies_a_loaded_container_of_a_float_field() -> None:
     son = loaded.to_son()
     son["value"].append(2.0)  # changing the SON must not change the document
     assert loaded.value == [1.0]
+
+
+def test_a_required_list_stored_as_another_shape_is_reported_by_name() -> None:
+    # Another program stored a bool where the model has a required list: validating the
+    # document must name the field, not fail with len()'s TypeError.
+    class Holder(Document):
+        flags = ListField(StringField(), required=True)
+
+    for validate in (Holder._validate, BaseDocument._validate):
+        document = Holder.from_son({"_id": None, "flags": False})
+        assert document.flags is False
+        with pytest.raises(InvalidDocumentError) as raised:
+            validate(document, all_fields=True)
+        assert raised.value.field == "flags"

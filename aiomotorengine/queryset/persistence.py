@@ -26,7 +26,7 @@ from aiomotorengine.queryset.conflicts import unmatched_save
 from aiomotorengine.queryset.driver_errors import (
     UNENCODABLE,
     document_too_large,
-    encoded,
+    encoded_all,
     unencodable,
     unique_key_violation,
 )
@@ -54,12 +54,10 @@ def encode_for_insert(
     given an ``_id`` as the driver would. A document over MongoDB's size limit is refused
     before anything is sent: in a bulk insert the server would refuse it only after storing
     the documents before it."""
-    raw = []
     for son in sons:
         if son.get("_id") is None:
             son["_id"] = ObjectId()
-        raw.append(RawBSONDocument(encoded(document, son, codec_options)))
-    return raw
+    return [RawBSONDocument(data) for data in encoded_all(document, sons, codec_options)]
 
 
 def write_place(

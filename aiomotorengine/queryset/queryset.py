@@ -53,7 +53,7 @@ from aiomotorengine.queryset.joins import (
 from aiomotorengine.queryset.persistence import encode_for_insert, save_document
 from aiomotorengine.queryset.references import load_references
 from aiomotorengine.queryset.streams import ChangeStream, watch_changes
-from aiomotorengine.queryset.transactions import remember_state, session_for
+from aiomotorengine.queryset.transactions import remember_states, session_for
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -558,12 +558,12 @@ class QuerySet(Generic[D]):
                 raise
             # The insert is ordered: the documents before the failing one were written.
             inserted = (error.details or {}).get("nInserted", 0)
+            remember_states(documents[:inserted], resolved)
             for document, son in zip(documents[:inserted], sons, strict=False):
-                remember_state(document, resolved)
                 document._inserted(son, resolved)
             raise unique_key_violation(self._document, error) from None
+        remember_states(documents, resolved)
         for document, son in zip(documents, sons, strict=True):
-            remember_state(document, resolved)
             document._inserted(son, resolved)
         return documents
 

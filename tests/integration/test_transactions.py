@@ -472,3 +472,19 @@ async def test_run_in_transaction_retries_a_commit_with_an_unknown_result(
     # The commit, the driver's own retry of it, then with_transaction's retry.
     assert recorder.names() == ["insert", *["commitTransaction"] * 3]
     assert await handle.tx_accounts.count_documents({}) == 1
+
+
+async def test_a_rolled_back_bulk_insert_leaves_every_document_new(db: Database) -> None:
+    await db.database.create_collection(Account.__collection__)
+    accounts = [Account(owner=f"owner {index}", balance=index) for index in range(3)]
+    with pytest.raises(RuntimeError):
+        async with transaction():
+            await Account.objects.bulk_insert(accounts)
+            assert all(account._id is not None for account in accounts)
+            raise RuntimeError("rolled back")
+    assert await db.tx_accounts.count_documents({}) == 0
+    # Each document is restored, not the last one three times: all new again, each its own.
+    assert [account.owner for account in accounts] == ["owner 0", "owner 1", "owner 2"]
+    assert all(not account._state.persisted for account in accounts)
+    await Account.objects.bulk_insert(accounts)  # insertable again, as new documents
+    assert await db.tx_accounts.count_documents({}) == 3

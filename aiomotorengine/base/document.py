@@ -204,7 +204,10 @@ def _shard_key_fields(
 class BaseDocument(metaclass=DocumentMetaclass):
     """What documents and embedded documents share."""
 
-    __slots__ = ("_state",)
+    # ``_st``: the document's ``DocumentState``; for a document loaded and not touched since,
+    # the raw SON itself, the state made on first need from it and ``_origin`` (the query's
+    # projection, alias and database, one tuple shared by its documents). See ``_state``.
+    __slots__ = ("_origin", "_st")
 
     _fields: ClassVar[dict[str, BaseField[Any]]] = {}
     _fields_by_db_field: ClassVar[dict[str, BaseField[Any]]] = {}
@@ -227,7 +230,28 @@ class BaseDocument(metaclass=DocumentMetaclass):
     #: treat documents so; ``dataclasses.fields()``/``asdict()`` say they are none.
     __dataclass_fields__: ClassVar[dict[str, Any]]
 
-    _state: DocumentState
+    _st: DocumentState | dict[str, Any]
+    _origin: tuple[Projection | None, str | None, str | None]
+
+    @property
+    def _state(self) -> DocumentState:
+        """The document's state, made from the raw SON on first need for a document loaded by
+        a query (hydrating costs one object per document; reading a field of the model's own
+        type reads the raw SON directly, see ``BaseField.__get__``)."""
+        state = self._st
+        if type(state) is DocumentState:
+            return state
+        projection, alias, db = self._origin
+        made = _new_state(DocumentState)
+        made.raw = state  # type: ignore[assignment]
+        made.values = {}
+        made.projection = projection
+        made.persisted = True
+        made.alias = alias
+        made.db = db
+        made.defaulted = made.normalised = made.deleted = made.saving = made.target = None
+        _set_state(self, made)
+        return made
 
     def __init__(self, **kwargs: Any) -> None:
         cls = type(self)
@@ -242,7 +266,7 @@ class BaseDocument(metaclass=DocumentMetaclass):
         state.projection = state.alias = state.db = state.target = None
         state.persisted = False
         state.defaulted = state.normalised = state.deleted = state.saving = None
-        self._state = state
+        _set_state(self, state)
         fields = cls._fields
         dynamic = None
         failures = None
@@ -308,25 +332,18 @@ class BaseDocument(metaclass=DocumentMetaclass):
         alias: str | None = None,
         db: str | None = None,
     ) -> list[Self]:
-        """``from_son`` for many raw documents: the hot path of every query. Costs two small
-        objects and a dict per document, and no Python call."""
+        """``from_son`` for many raw documents: the hot path of every query. Costs one object
+        per document and no Python call: its state is made on first need (``_state``)."""
         new = cls.__new__
-        new_state = _new_state
         set_state = _set_state
+        set_origin = _set_origin
+        origin = (projection, alias, db)
         documents: list[Self] = []
         append = documents.append
         for son in sons:
             document = new(cls)
-            state = new_state(DocumentState)
-            state.raw = son
-            state.values = {}
-            state.projection = projection
-            state.persisted = True
-            state.alias = alias
-            state.db = db
-            state.defaulted = state.normalised = state.deleted = state.saving = None
-            state.target = None
-            set_state(document, state)
+            set_state(document, son)
+            set_origin(document, origin)
             append(document)
         return documents
 
@@ -975,9 +992,10 @@ class _NoDataclassFields(dict[str, Any]):
 
 BaseDocument.__dataclass_fields__ = _NoDataclassFields()
 
-#: Sets a document's ``_state`` slot directly: ``document._state = state`` goes through
+#: Set a document's ``_st``/``_origin`` slot directly: ``document._st = state`` goes through
 #: ``__setattr__`` (any class defining ``__delattr__`` has both in one slot), a third slower.
-_set_state = vars(BaseDocument)["_state"].__set__
+_set_state = vars(BaseDocument)["_st"].__set__
+_set_origin = vars(BaseDocument)["_origin"].__set__
 
 
 class InlineSchemas(dict[str, Any]):

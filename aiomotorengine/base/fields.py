@@ -19,6 +19,7 @@ from bson.errors import InvalidId
 from bson.regex import Regex
 from pymongo import ASCENDING, IndexModel
 
+from aiomotorengine.base.state import DocumentState
 from aiomotorengine.errors import InvalidDocumentError, InvalidQueryError, describe_value
 
 if TYPE_CHECKING:
@@ -198,13 +199,16 @@ class BaseField(Generic[T]):
         if instance is None:
             return self
         # .get rather than try/except: a miss (first read after a load) is the common case.
-        state = instance._state  # type: ignore[attr-defined]
-        values = state.values
-        value = values.get(self.name, MISSING)
-        if value is not MISSING:
-            return value  # type: ignore[no-any-return]
+        state = instance._st  # type: ignore[attr-defined]
+        if type(state) is DocumentState:
+            value = state.values.get(self.name, MISSING)
+            if value is not MISSING:
+                return value  # type: ignore[no-any-return]
+            raw = state.raw
+        else:  # loaded and not touched since: the state is the raw SON (no value assigned)
+            raw = state
         if self.is_identity:  # the stored value is the value: no conversion, no extra call,
-            value = state.raw.get(self.db_field, MISSING)  # and nothing to cache (immutable)
+            value = raw.get(self.db_field, MISSING)  # and nothing to cache (immutable)
             if value is not MISSING:
                 return value  # type: ignore[no-any-return]
         return instance._load_field(self)  # type: ignore[attr-defined, no-any-return]

@@ -17,6 +17,7 @@ from aiomotorengine.base.fields import (
     coerce_object_id,
 )
 from aiomotorengine.base.registry import get_document
+from aiomotorengine.base.state import DocumentState
 from aiomotorengine.errors import InvalidQueryError, LoadReferencesRequiredError, describe_value
 
 if TYPE_CHECKING:
@@ -128,7 +129,8 @@ class ReferenceField(BaseField[V]):
     def __get__(self, instance: object | None, owner: type) -> Self | V | None:
         if instance is None:
             return self
-        value: V = instance._state.values.get(self.name, MISSING)  # type: ignore[attr-defined]
+        state = instance._st  # type: ignore[attr-defined]
+        value: V = state.values.get(self.name, MISSING) if type(state) is DocumentState else MISSING
         if value is MISSING:
             value = super().__get__(instance, owner)
         if isinstance(value, ObjectId):

@@ -29,16 +29,19 @@ DOCUMENTS = 1_000
 # 0.02 (no call per document); hydration + reading one string attribute 1.0; reading all 8
 # fields (the embedded one back to SON) 24; building + bulk-inserting 21 (35 before models
 # compiled their __init__/to_son/_validate); building alone 5 (absolute: the two compiled
-# __init__, and check() of the list and of the embedded document, which validates itself);
-# compiling the benchmark's W5 filter 43 calls per filter (absolute, no baseline; 35 since
-# filter values of the field's own type skip conversion; 17 with keywords compiled per model).
-# Bounds: ~1.5x those (building: 6, so that one more call per document fails).
+# __init__, and check() of the list and of the embedded document, which validates itself).
+# Filters (absolute, calls per filter): the Q tree 16 (34 before keywords compiled once per
+# model and trees in one pass: Q() x3, & and |, to_query, two nodes, a keyword compilation per
+# leaf, to_query per value); the queryset filter 7 (16 before: objects, QuerySet(), filter(),
+# one keyword compilation, to_query per value, query). Bounds: ~1.5x those (building: 6, so
+# that one more call per document fails).
 MAX_CALLS_HYDRATE = 0.5
 MAX_CALLS_HYDRATE_READ_ONE = 1.5
 MAX_CALLS_READ_ALL_FIELDS = 32
 MAX_CALLS_BULK_INSERT = 30
 MAX_CALLS_BUILD = 6
-MAX_CALLS_W5_FILTER = 26
+MAX_CALLS_Q_TREE = 24
+MAX_CALLS_QUERYSET_FILTER = 10.5
 
 T = TypeVar("T")
 
@@ -163,18 +166,39 @@ async def test_building_documents_call_bound() -> None:
     assert per_document <= MAX_CALLS_BUILD, f"{per_document:.2f} calls per built document"
 
 
-async def test_filter_compilation_call_bound() -> None:
-    expected = {"age": {"$gt": 20}, "$or": [{"name": "x"}, {"tags": {"$in": ["a", "b"]}}]}
+FILTERS = 1_000
+NAMES = [f"user {index:05d}" for index in range(FILTERS)]
 
-    def build() -> dict[str, Any]:
-        return (Q(age__gt=20) & (Q(name="x") | Q(tags__in=["a", "b"]))).to_query(User)
 
-    assert build() == expected  # warm the per-class caches
+async def test_q_tree_compilation_call_bound() -> None:
+    """The benchmark's W5 filter: a ``Q`` tree, each compiled for another value."""
 
-    async def compile_many() -> list[dict[str, Any]]:
-        return [build() for _ in range(100)]
+    async def compile_all() -> list[dict[str, Any]]:
+        return [
+            (Q(age__gt=20) & (Q(name=name) | Q(tags__in=["tag1", "tag2"]))).to_query(User)
+            for name in NAMES
+        ]
 
-    calls, compiled = await count_calls(compile_many)
-    assert compiled == [expected] * 100
-    per_filter = calls / 100
-    assert per_filter <= MAX_CALLS_W5_FILTER, f"{per_filter:.1f} calls per compiled filter"
+    expected = [
+        {"age": {"$gt": 20}, "$or": [{"name": name}, {"tags": {"$in": ["tag1", "tag2"]}}]}
+        for name in NAMES
+    ]
+    assert await compile_all() == expected  # warms the model's compiled keywords
+    calls, compiled = await count_calls(compile_all)
+    assert compiled == expected
+    per_filter = calls / FILTERS
+    assert per_filter <= MAX_CALLS_Q_TREE, f"{per_filter:.2f} calls per Q tree"
+
+
+async def test_queryset_filter_call_bound() -> None:
+    """The benchmark's W8 filter: keywords on a fresh ``Model.objects`` (building it too)."""
+
+    async def compile_all() -> list[dict[str, Any]]:
+        return [User.objects.filter(age__gt=20, name=name).query for name in NAMES]
+
+    expected = [{"age": {"$gt": 20}, "name": name} for name in NAMES]
+    assert await compile_all() == expected  # warms the model's compiled keywords
+    calls, compiled = await count_calls(compile_all)
+    assert compiled == expected
+    per_filter = calls / FILTERS
+    assert per_filter <= MAX_CALLS_QUERYSET_FILTER, f"{per_filter:.2f} calls per filter"

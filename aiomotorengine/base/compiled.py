@@ -54,7 +54,7 @@ def compile_model(cls: Any, generic: Any) -> None:
         "_g_Invalid": InvalidDocumentError,
         "_g_new_state": DocumentState.__new__,
         "_g_State": DocumentState,
-        "_g_set_state": vars(generic)["_st"].__set__,  # faster than self._st = ...
+        "_g_set_state": vars(generic)["_ame_state"].__set__,  # faster than self._ame_state = ...
         "_g_generic_init": generic.__init__,
         "_g_generic_to_son": generic.to_son,
         "_g_generic_validate": generic._validate,
@@ -189,7 +189,7 @@ def _to_son_source(names: list[tuple[str, str, BaseField[Any]]]) -> str:
         "def to_son(self):",
         "    if type(self) is not _g_cls:",
         "        return _g_generic_to_son(self)",
-        "    _g_state = self._st",
+        "    _g_state = self._ame_state",
         "    if type(_g_state) is not _g_State:  # loaded, not touched: made from the SON",
         "        _g_state = self._state",
         "    _g_values = _g_state.values",
@@ -219,7 +219,7 @@ def _validate_source(cls: Any, names: list[tuple[str, str, BaseField[Any]]]) -> 
         "def _validate(self, *, all_fields):",
         "    if type(self) is not _g_cls:",
         "        return _g_generic_validate(self, all_fields=all_fields)",
-        "    _g_state = self._st",
+        "    _g_state = self._ame_state",
         "    if type(_g_state) is not _g_State:  # loaded, not touched: made from the SON",
         "        _g_state = self._state",
         "    _g_values = _g_state.values",

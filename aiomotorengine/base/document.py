@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json as json_module
+import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -86,6 +87,12 @@ def _is_computed_default(default: Any) -> bool:
     )
 
 
+_MAKING_STATE = threading.Lock()
+
+#: Attributes of every document that a model may not define (its state, see ``_state``).
+_INTERNAL_NAMES = frozenset({"_state", "_ame_state", "_ame_origin"})
+
+
 class DocumentMetaclass(type):
     """Collects the field descriptors once per class and precomputes the per-class plans."""
 
@@ -97,6 +104,14 @@ class DocumentMetaclass(type):
         for base in reversed(cls.__mro__[1:]):
             fields.update(getattr(base, "_fields", {}))
         strict = bool(getattr(cls, "__strict__", False))
+        shadowing = sorted(_INTERNAL_NAMES.intersection(namespace))
+        if shadowing and any(isinstance(base, DocumentMetaclass) for base in bases):
+            raise InvalidDocumentError(
+                f"{name}: {', '.join(shadowing)} name the document's own state; name the "
+                f"attribute otherwise",
+                model=name,
+                field=shadowing[0],
+            )
         for attribute, value in namespace.items():
             if isinstance(value, BaseField):
                 problem = value.declaration_problem()
@@ -204,10 +219,11 @@ def _shard_key_fields(
 class BaseDocument(metaclass=DocumentMetaclass):
     """What documents and embedded documents share."""
 
-    # ``_st``: the document's ``DocumentState``; for a document loaded and not touched since,
-    # the raw SON itself, the state made on first need from it and ``_origin`` (the query's
-    # projection, alias and database, one tuple shared by its documents). See ``_state``.
-    __slots__ = ("_origin", "_st")
+    # ``_ame_state``: the document's ``DocumentState``; for a document loaded and not touched
+    # since, the raw SON itself, the state made on first need from it and ``_ame_origin`` (the
+    # query's projection, alias and database, one tuple shared by its documents). See
+    # ``_state``. Named so that a model's own private attributes never meet them.
+    __slots__ = ("_ame_origin", "_ame_state")
 
     _fields: ClassVar[dict[str, BaseField[Any]]] = {}
     _fields_by_db_field: ClassVar[dict[str, BaseField[Any]]] = {}
@@ -230,28 +246,38 @@ class BaseDocument(metaclass=DocumentMetaclass):
     #: treat documents so; ``dataclasses.fields()``/``asdict()`` say they are none.
     __dataclass_fields__: ClassVar[dict[str, Any]]
 
-    _st: DocumentState | dict[str, Any]
-    _origin: tuple[Projection | None, str | None, str | None]
+    _ame_state: DocumentState | dict[str, Any]
+    _ame_origin: tuple[Projection | None, str | None, str | None]
 
     @property
     def _state(self) -> DocumentState:
         """The document's state, made from the raw SON on first need for a document loaded by
         a query (hydrating costs one object per document; reading a field of the model's own
         type reads the raw SON directly, see ``BaseField.__get__``)."""
-        state = self._st
+        state = self._ame_state
         if type(state) is DocumentState:
             return state
-        projection, alias, db = self._origin
-        made = _new_state(DocumentState)
-        made.raw = state  # type: ignore[assignment]
-        made.values = {}
-        made.projection = projection
-        made.persisted = True
-        made.alias = alias
-        made.db = db
-        made.defaulted = made.normalised = made.deleted = made.saving = made.target = None
-        _set_state(self, made)
-        return made
+        with _MAKING_STATE:  # two threads making one document's state would lose a write
+            state = self._ame_state
+            if type(state) is DocumentState:
+                return state
+            projection, alias, db = self._ame_origin
+            made = _new_state(DocumentState)
+            made.raw = state  # type: ignore[assignment]  # the raw SON, as checked above
+            made.values = {}
+            made.projection = projection
+            made.persisted = True
+            made.alias = alias
+            made.db = db
+            made.defaulted = made.normalised = made.deleted = made.saving = made.target = None
+            _set_state(self, made)
+            return made
+
+    def __getstate__(self) -> object:
+        """For ``copy``/``pickle``: a loaded document's state is made first, so that a shallow
+        copy shares it (as it does a new document's) instead of only the raw SON."""
+        self._state  # noqa: B018  # made, if not yet
+        return super().__getstate__()
 
     def __init__(self, **kwargs: Any) -> None:
         cls = type(self)
@@ -992,10 +1018,11 @@ class _NoDataclassFields(dict[str, Any]):
 
 BaseDocument.__dataclass_fields__ = _NoDataclassFields()
 
-#: Set a document's ``_st``/``_origin`` slot directly: ``document._st = state`` goes through
-#: ``__setattr__`` (any class defining ``__delattr__`` has both in one slot), a third slower.
-_set_state = vars(BaseDocument)["_st"].__set__
-_set_origin = vars(BaseDocument)["_origin"].__set__
+#: Set a document's ``_ame_state``/``_ame_origin`` slot directly: ``document._ame_state = x``
+#: goes through ``__setattr__`` (any class defining ``__delattr__`` has both in one slot), a
+#: third slower.
+_set_state = vars(BaseDocument)["_ame_state"].__set__
+_set_origin = vars(BaseDocument)["_ame_origin"].__set__
 
 
 class InlineSchemas(dict[str, Any]):

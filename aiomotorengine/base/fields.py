@@ -199,7 +199,7 @@ class BaseField(Generic[T]):
         if instance is None:
             return self
         # .get rather than try/except: a miss (first read after a load) is the common case.
-        state = instance._st  # type: ignore[attr-defined]
+        state = instance._ame_state  # type: ignore[attr-defined]
         if type(state) is DocumentState:
             value = state.values.get(self.name, MISSING)
             if value is not MISSING:

@@ -129,7 +129,7 @@ class ReferenceField(BaseField[V]):
     def __get__(self, instance: object | None, owner: type) -> Self | V | None:
         if instance is None:
             return self
-        state = instance._st  # type: ignore[attr-defined]
+        state = instance._ame_state  # type: ignore[attr-defined]
         value: V = state.values.get(self.name, MISSING) if type(state) is DocumentState else MISSING
         if value is MISSING:
             value = super().__get__(instance, owner)

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
+
 from aiomotorengine import DateTimeField, Document, IntField, StringField
 from aiomotorengine.base.state import DocumentState, Projection
+from aiomotorengine.errors import InvalidDocumentError
 
 
 class Lazy(Document):
@@ -23,18 +26,18 @@ SON = {"_id": None, "name": "Ada", "age": 36, "seen": datetime.datetime(2020, 1,
 
 def test_hydrating_makes_no_state_and_reading_plain_fields_keeps_it_so() -> None:
     (document,) = Lazy.hydrate([dict(SON)])
-    assert type(document._st) is dict
+    assert type(document._ame_state) is dict
     assert (document.name, document.age) == ("Ada", 36)
-    assert type(document._st) is dict  # str and int fields read the SON as it is
+    assert type(document._ame_state) is dict  # str and int fields read the SON as it is
 
 
 def test_the_state_is_made_on_first_need_from_the_query() -> None:
     projection = Projection.only(Lazy._fields_by_db_field, ["name"])
     documents = Lazy.hydrate([dict(SON), dict(SON)], projection=projection, alias="a", db="b")
     first, second = documents
-    assert first._origin is second._origin  # one tuple for the query's documents
+    assert first._ame_origin is second._ame_origin  # one tuple for the query's documents
     assert first.seen == datetime.datetime(2020, 1, 2)  # converted: the state is made
-    state = first._st
+    state = first._ame_state
     assert type(state) is DocumentState and first._state is state
     assert (state.projection, state.alias, state.db, state.persisted) == (
         projection,
@@ -43,7 +46,7 @@ def test_the_state_is_made_on_first_need_from_the_query() -> None:
         True,
     )
     assert state.raw == SON and state.values == {"seen": datetime.datetime(2020, 1, 2)}
-    assert type(second._st) is dict
+    assert type(second._ame_state) is dict
 
 
 def test_a_document_assigned_to_is_no_longer_read_from_its_son() -> None:
@@ -57,4 +60,10 @@ def test_a_document_assigned_to_is_no_longer_read_from_its_son() -> None:
 
 def test_new_documents_have_their_state_at_once() -> None:
     document = Lazy(name="Ada")
-    assert type(document._st) is DocumentState and not document._state.persisted
+    assert type(document._ame_state) is DocumentState and not document._state.persisted
+
+
+def test_a_model_may_not_define_the_names_of_the_documents_state() -> None:
+    for name in ("_state", "_ame_state", "_ame_origin"):
+        with pytest.raises(InvalidDocumentError, match=name):
+            type(Document)("Shadowing", (Document,), {"__module__": __name__, name: None})

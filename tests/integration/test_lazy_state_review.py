@@ -1,7 +1,6 @@
-"""Review of 9da7d84 ("A loaded document holds its raw SON until it needs a state").
-
-Each test asserts what a loaded document did before that change (every document had its full
-``DocumentState`` from the moment it was loaded) and fails after it.
+"""A loaded document whose state is made on first need (``BaseDocument._state``) behaves as
+if it had its ``DocumentState`` from the moment it was loaded: shallow copies share it, a
+model's own private attributes never meet it, and two threads making it lose no write.
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ async def test_shallow_copy_of_a_loaded_document_shares_its_state_whether_touche
     """``copy.copy`` of a document shares its state (it did for every document before, and
     still does for a new or touched one); a loaded untouched document now gets its own."""
     touched = await _loaded()
-    touched.seen  # a DateTimeField read makes the state
+    _ = touched.seen  # a DateTimeField read makes the state
     copied = copy.copy(touched)
     copied.name = "Grace"
     assert touched.name == "Grace"  # passes: the state is shared
@@ -79,7 +78,7 @@ def test_an_assignment_from_another_thread_is_not_lost_while_the_state_is_made()
 
             def read(documents: list[Visitor] = documents) -> None:
                 for document in documents:
-                    document.seen
+                    _ = document.seen
 
             def write(documents: list[Visitor] = documents) -> None:
                 for document in documents:

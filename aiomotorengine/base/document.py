@@ -374,7 +374,9 @@ class BaseDocument(metaclass=DocumentMetaclass):
         return documents
 
     def _load_field(self, field: BaseField[Any]) -> Any:
-        state = self._state
+        state = self._ame_state
+        if type(state) is not DocumentState:  # the raw SON: the state is made now
+            state = self._state
         raw = state.raw.get(field.db_field, MISSING)
         if raw is MISSING:
             if not state.loads(field.name):
@@ -399,9 +401,11 @@ class BaseDocument(metaclass=DocumentMetaclass):
     def _loaded_value(self, field: BaseField[Any]) -> Any:
         """The field's value, converting it if needed; ``MISSING`` when the projection did
         not load it."""
-        values = self._state.values
-        if field.name in values:
-            return values[field.name]
+        state = self._ame_state
+        if type(state) is DocumentState:
+            values = state.values
+            if field.name in values:
+                return values[field.name]
         try:
             return self._load_field(field)
         except FieldNotLoadedError:
@@ -1275,7 +1279,10 @@ class CollectionDocument(BaseDocument):
     def _stored_id(self) -> Any:
         """The ``_id`` in the database (an ``_id`` assigned to a saved document is not it:
         it never selects another document)."""
-        return self._state.stored_id()
+        state = self._ame_state
+        if isinstance(state, DocumentState):
+            return state.stored_id()
+        return state.get("_id")  # loaded, not touched: its SON is all there is
 
     def _stored_filter(self) -> dict[str, Any]:
         """The filter that selects this document's stored copy: its ``_id`` and the stored

@@ -89,6 +89,22 @@ def _is_computed_default(default: Any) -> bool:
 
 _MAKING_STATE = threading.Lock()
 
+
+def _loaded_state(
+    son: dict[str, Any], projection: Projection | None, alias: str | None, db: str | None
+) -> DocumentState:
+    """The state of a document loaded from ``son`` at ``alias``/``db`` with ``projection``."""
+    state = _new_state(DocumentState)
+    state.raw = son
+    state.values = {}
+    state.projection = projection
+    state.persisted = True
+    state.alias = alias
+    state.db = db
+    state.defaulted = state.normalised = state.deleted = state.saving = state.target = None
+    return state
+
+
 #: Attributes of every document that a model may not define (its state, see ``_state``).
 _INTERNAL_NAMES = frozenset({"_state", "_ame_state", "_ame_origin"})
 
@@ -261,15 +277,7 @@ class BaseDocument(metaclass=DocumentMetaclass):
             state = self._ame_state
             if type(state) is DocumentState:
                 return state
-            projection, alias, db = self._ame_origin
-            made = _new_state(DocumentState)
-            made.raw = state  # type: ignore[assignment]  # the raw SON, as checked above
-            made.values = {}
-            made.projection = projection
-            made.persisted = True
-            made.alias = alias
-            made.db = db
-            made.defaulted = made.normalised = made.deleted = made.saving = made.target = None
+            made = _loaded_state(state, *self._ame_origin)  # type: ignore[arg-type]
             _set_state(self, made)
             return made
 
@@ -357,9 +365,12 @@ class BaseDocument(metaclass=DocumentMetaclass):
         projection: Projection | None = None,
         alias: str | None = None,
         db: str | None = None,
+        states: bool = False,
     ) -> list[Self]:
         """``from_son`` for many raw documents: the hot path of every query. Costs one object
-        per document and no Python call: its state is made on first need (``_state``)."""
+        per document and no Python call: its state is made on first need (``_state``), or at
+        once with ``states=True`` (for a caller that changes every document next, such as
+        placing the references it loaded)."""
         new = cls.__new__
         set_state = _set_state
         set_origin = _set_origin
@@ -368,7 +379,7 @@ class BaseDocument(metaclass=DocumentMetaclass):
         append = documents.append
         for son in sons:
             document = new(cls)
-            set_state(document, son)
+            set_state(document, _loaded_state(son, projection, alias, db) if states else son)
             set_origin(document, origin)
             append(document)
         return documents

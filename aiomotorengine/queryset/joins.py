@@ -198,7 +198,10 @@ def _hydrate(
             found = son.pop(name, None)
             if found and name in gathered:
                 gathered[name] += found
-    documents = document.hydrate(sons, projection=projection, alias=place.alias, db=place.db)
+    selected = any(join.selected for join in joins.values())  # references placed in each
+    documents = document.hydrate(
+        sons, projection=projection, alias=place.alias, db=place.db, states=selected
+    )
     for join in joins.values():
         if not join.selected:
             continue

@@ -322,9 +322,19 @@ class QuerySet(Generic[D]):
             options["batch_size"] = self._batch_size
         return options
 
-    def _hydrate(self, documents: list[dict[str, Any]], place: Place) -> list[D]:
+    def _hydrate(
+        self, documents: list[dict[str, Any]], place: Place, lazy: bool | None = True
+    ) -> list[D]:
+        """The documents of ``documents``; with ``lazy`` false (``None``: as the model says)
+        their states are made at once, as loading their references changes every one."""
+        if lazy is None:
+            lazy = self._document.__lazy__
         return self._document.hydrate(
-            documents, projection=self._projection, alias=place.alias, db=place.db
+            documents,
+            projection=self._projection,
+            alias=place.alias,
+            db=place.db,
+            states=not lazy and bool(self._document.reference_plan()),
         )
 
     async def find_all(self, lazy: bool | None = None, alias: str | None = None) -> list[D]:
@@ -339,7 +349,7 @@ class QuerySet(Generic[D]):
             return documents
         resolved, collection = await self._collection(alias)
         cursor = collection.find(self.query, session=session_for(resolved), **self._find_options())
-        documents = self._hydrate(await cursor.to_list(None), resolved)
+        documents = self._hydrate(await cursor.to_list(None), resolved, lazy)
         await self._maybe_load_references(documents, lazy)
         return documents
 
@@ -361,7 +371,7 @@ class QuerySet(Generic[D]):
             sons = await cursor.to_list(length)
         finally:
             await cursor.close()  # when more documents remain, do not leave a server cursor open
-        documents = self._hydrate(sons, resolved)
+        documents = self._hydrate(sons, resolved, None)
         await self._maybe_load_references(documents, None)
         return documents
 
@@ -398,7 +408,7 @@ class QuerySet(Generic[D]):
                 return
             # Eager references: load them a chunk at a time, never one query per document.
             while chunk := await cursor.to_list(_EAGER_STREAM_CHUNK):
-                documents = self._hydrate(chunk, resolved)
+                documents = self._hydrate(chunk, resolved, False)
                 await self._maybe_load_references(documents, False)
                 for document in documents:
                     yield document
@@ -459,7 +469,7 @@ class QuerySet(Generic[D]):
                 f"{self._document.__name__}.objects.get() matched more than one document "
                 f"for {describe_value(query)}; use filter() or narrow the query"
             )
-        hydrated = self._hydrate(documents, resolved)
+        hydrated = self._hydrate(documents, resolved, lazy)
         await self._maybe_load_references(hydrated, lazy)
         return hydrated[0]
 
@@ -475,7 +485,7 @@ class QuerySet(Generic[D]):
         options["limit"] = 1
         options["session"] = session_for(resolved)
         documents = await collection.find(self.query, **options).to_list(1)
-        hydrated = self._hydrate(documents, resolved)
+        hydrated = self._hydrate(documents, resolved, None)
         await self._maybe_load_references(hydrated, None)
         return hydrated[0] if hydrated else None
 

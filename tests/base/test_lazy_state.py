@@ -67,3 +67,17 @@ def test_a_model_may_not_define_the_names_of_the_documents_state() -> None:
     for name in ("_state", "_ame_state", "_ame_origin"):
         with pytest.raises(InvalidDocumentError, match=name):
             type(Document)("Shadowing", (Document,), {"__module__": __name__, name: None})
+
+
+def test_hydrating_with_states_makes_them_at_once() -> None:
+    """For callers that change every document next (placing the references they loaded)."""
+    (document,) = Lazy.hydrate([dict(SON)], alias="a", db="b", states=True)
+    state = document._ame_state
+    assert type(state) is DocumentState
+    assert (state.raw, state.values, state.alias, state.db, state.persisted) == (
+        SON,
+        {},
+        "a",
+        "b",
+        True,
+    )

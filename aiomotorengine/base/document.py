@@ -88,6 +88,8 @@ def _is_computed_default(default: Any) -> bool:
 
 
 _MAKING_STATE = threading.Lock()
+#: The slots of every document (``__getstate__``).
+_SLOTS = ("_ame_origin", "_ame_state")
 
 
 def _loaded_state(
@@ -239,7 +241,7 @@ class BaseDocument(metaclass=DocumentMetaclass):
     # since, the raw SON itself, the state made on first need from it and ``_ame_origin`` (the
     # query's projection, alias and database, one tuple shared by its documents). See
     # ``_state``. Named so that a model's own private attributes never meet them.
-    __slots__ = ("_ame_origin", "_ame_state")
+    __slots__ = _SLOTS
 
     _fields: ClassVar[dict[str, BaseField[Any]]] = {}
     _fields_by_db_field: ClassVar[dict[str, BaseField[Any]]] = {}
@@ -285,7 +287,8 @@ class BaseDocument(metaclass=DocumentMetaclass):
         """For ``copy``/``pickle``: a loaded document's state is made first, so that a shallow
         copy shares it (as it does a new document's) instead of only the raw SON."""
         self._state  # noqa: B018  # made, if not yet
-        return super().__getstate__()
+        slots = {name: getattr(self, name) for name in _SLOTS if hasattr(self, name)}
+        return (self.__dict__ or None, slots)  # the default state of an object with slots
 
     def __init__(self, **kwargs: Any) -> None:
         cls = type(self)

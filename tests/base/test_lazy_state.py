@@ -6,7 +6,9 @@ made later knows what the query said: the projection, the connection and the dat
 
 from __future__ import annotations
 
+import copy
 import datetime
+import pickle
 
 import pytest
 
@@ -81,3 +83,20 @@ def test_hydrating_with_states_makes_them_at_once() -> None:
         "b",
         True,
     )
+
+
+def test_copies_and_pickles_keep_the_state_loaded_new_or_dynamic() -> None:
+    (loaded,) = Lazy.hydrate([dict(SON)], alias="a")
+    new = Lazy(name="Ada")
+    new.extra = [1]
+    for document in (loaded, new):
+        for copied in (
+            copy.copy(document),
+            copy.deepcopy(document),
+            pickle.loads(pickle.dumps(document)),
+        ):
+            assert copied.to_son() == document.to_son()
+            assert copied._state.alias == document._state.alias
+            assert copied._state.persisted == document._state.persisted
+    assert copy.copy(new).extra is new.extra and copy.deepcopy(new).extra == [1]
+    assert copy.copy(loaded)._state is loaded._state  # a shallow copy shares the state

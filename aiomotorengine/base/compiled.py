@@ -8,9 +8,11 @@ the field can say inline what it checks or converts (``BaseField.inline_check``,
 accept goes through the field's ``check()``, whose errors are the same.
 
 A generated method serves only the class it was written for: called on a subclass (through
-``super()`` from a user's own ``__init__``, say) it hands over to the generic method. A model is
-not compiled where the generic methods must stay: a class or base of its own defining one of
-the three methods, or field names that are no Python identifiers.
+``super()`` from a user's own ``__init__``, say) it hands over to the generic method. A model
+keeps the generic methods where generated ones could differ: a class or base of its own
+defining one of the three methods, field names that do not read back as themselves in Python
+source (no identifiers, keywords, NFKC-normalised names, names of the generated code), and,
+for ``__init__``, a user's field ``check()`` (it may read the document under construction).
 """
 
 from __future__ import annotations
@@ -25,10 +27,9 @@ from aiomotorengine.base.fields import MISSING, BaseField
 from aiomotorengine.base.state import DocumentState
 from aiomotorengine.errors import InvalidDocumentError
 
-__all__ = ["COMPILED", "compile_model"]
+__all__ = ["compile_model"]
 
-#: The methods written per model, and the attribute marking a function as written so.
-COMPILED = ("__init__", "to_son", "_validate")
+#: The attribute marking a function as written here, naming the model it was written for.
 _MARK = "__compiled_for__"
 
 # Names the generated code uses besides the fields' own: a field may not shadow them.

@@ -296,14 +296,7 @@ class BaseDocument(metaclass=DocumentMetaclass):
         for defaulted in cls._computed_defaults:
             if defaulted.name not in kwargs:
                 values[defaulted.name] = defaulted.get_default()
-        # The state's slots set here, not in DocumentState.__init__: a call less per document.
-        state = _new_state(DocumentState)
-        state.raw = {}
-        state.values = values
-        state.projection = state.alias = state.db = state.target = None
-        state.persisted = False
-        state.defaulted = state.normalised = state.deleted = state.saving = None
-        _set_state(self, state)
+        _set_state(self, DocumentState(values))  # models' compiled __init__ inline this
         fields = cls._fields
         dynamic = None
         failures = None

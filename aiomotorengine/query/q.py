@@ -37,21 +37,21 @@ class Q:
         self.raw = raw
         self.keywords = keywords
         self.children: tuple[Q, ...] = ()
-        self.connector = "$and"
+        self.connector = Q.AND
         self.negated = False
 
     def __and__(self, other: Q) -> Q:
-        return _combine("$and", self, other)
+        return _combine(Q.AND, self, other)
 
     def __or__(self, other: Q) -> Q:
-        return _combine("$or", self, other)
+        return _combine(Q.OR, self, other)
 
     def __invert__(self) -> Q:
         node = Q.__new__(Q)
         node.raw = ()
         node.keywords = {}
         node.negated = True
-        node.connector = "$and"
+        node.connector = Q.AND
         node.children = (self,)
         return node
 
@@ -123,18 +123,7 @@ def _compile_children(
             parts.append(part)
     if connector == Q.OR and not negated:
         return {"$or": parts} if len(parts) > 1 else (parts[0] if parts else {})
-    # merge_and(parts), inlined: parts are not empty, and no key repeats when the merged
-    # dict has as many keys as the parts together.
-    if len(parts) > 1:
-        merged: dict[str, Any] = {}
-        size = 0
-        for part in parts:
-            merged |= part
-            size += len(part)
-        if len(merged) != size:
-            merged = {"$and": parts}
-    else:
-        merged = parts[0] if parts else {}
+    merged = merge_and(parts)
     if negated:
         return {"$nor": [merged]} if parts else {}
     return merged

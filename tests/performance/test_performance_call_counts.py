@@ -32,9 +32,9 @@ DOCUMENTS = 1_000
 # __init__, and check() of the list and of the embedded document, which validates itself).
 # Filters (absolute, calls per filter): the Q tree 19 (34 before keywords compiled once per
 # model and trees in one pass: Q() x3, & and | with their one _combine, to_query, two nodes,
-# merge_and, a keyword compilation per leaf, to_query per value); the queryset filter 7 (16 before: objects, QuerySet(), filter(),
-# one keyword compilation, to_query per value, query). Bounds: ~1.5x those (building: 6, so
-# that one more call per document fails).
+# merge_and, a keyword compilation per leaf, to_query per value); the queryset filter 7 (16
+# before: objects, QuerySet(), filter(), one keyword compilation, to_query per value, query).
+# Bounds: ~1.5x those (building: 6, so that one more call per document fails).
 MAX_CALLS_HYDRATE = 0.5
 MAX_CALLS_HYDRATE_READ_ONE = 1.5
 MAX_CALLS_READ_ALL_FIELDS = 32
